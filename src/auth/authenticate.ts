@@ -1,0 +1,72 @@
+import { and, eq, gt, isNull, lt, or } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { apiTokens, sessions, users } from '../db/schema/index.js';
+import { outsideStatementScope } from '../db/statements.js';
+import type { Viewer } from '../graphql/context.js';
+import { isPermission } from '../iam/permissions.js';
+import type { Logger } from '../logger.js';
+import { hashSecret, secretKind } from './secrets.js';
+
+export type Authentication = { viewer: Viewer | null; failure: string | null };
+
+const REFUSED = 'The token is invalid, expired or revoked, or its user is suspended; log in again or use another token.';
+// Last-used times are bookkeeping: written at most once a minute per credential, after the response.
+const TOUCH_INTERVAL_MS = 60_000;
+
+/** Resolves `Authorization: Bearer <token>` to a viewer with one statement. */
+export async function authenticate(db: Db, header: string | undefined, logger: Logger): Promise<Authentication> {
+  if (!header) return { viewer: null, failure: null };
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) return { viewer: null, failure: 'The Authorization header must be "Bearer <token>".' };
+  const secret = match[1];
+  const kind = secretKind(secret);
+  const hash = hashSecret(secret);
+  const now = new Date();
+
+  if (kind === 'session') {
+    const [row] = await db
+      .select({ user: users, session: sessions })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(and(eq(sessions.tokenHash, hash), isNull(sessions.endedAt), gt(sessions.expiresAt, now), eq(users.status, 'ACTIVE')));
+    if (!row) return { viewer: null, failure: REFUSED };
+    if (!row.session.lastUsedAt || now.getTime() - row.session.lastUsedAt.getTime() > TOUCH_INTERVAL_MS)
+      touch(logger, () => db.update(sessions).set({ lastUsedAt: now }).where(eq(sessions.id, row.session.id)));
+    return { viewer: { user: row.user, via: 'SESSION', credentialId: row.session.id, scopes: null }, failure: null };
+  }
+
+  if (kind === 'apiToken') {
+    const [row] = await db
+      .select({ user: users, token: apiTokens })
+      .from(apiTokens)
+      .innerJoin(users, eq(users.id, apiTokens.userId))
+      .where(
+        and(
+          eq(apiTokens.secretHash, hash),
+          isNull(apiTokens.revokedAt),
+          or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, now)),
+          eq(users.status, 'ACTIVE'),
+        ),
+      );
+    if (!row) return { viewer: null, failure: REFUSED };
+    if (!row.token.lastUsedAt || now.getTime() - row.token.lastUsedAt.getTime() > TOUCH_INTERVAL_MS)
+      touch(logger, () =>
+        db
+          .update(apiTokens)
+          .set({ lastUsedAt: now })
+          .where(and(eq(apiTokens.id, row.token.id), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, now)))),
+      );
+    const scopes = row.token.scopes ? new Set(row.token.scopes.filter(isPermission)) : null;
+    return { viewer: { user: row.user, via: 'API_TOKEN', credentialId: row.token.id, scopes }, failure: null };
+  }
+
+  return { viewer: null, failure: REFUSED };
+}
+
+function touch(logger: Logger, write: () => PromiseLike<unknown>): void {
+  setImmediate(() =>
+    outsideStatementScope(() =>
+      Promise.resolve(write()).catch((error) => logger.warn({ err: error }, 'could not record token use')),
+    ),
+  );
+}

@@ -1,0 +1,40 @@
+import { index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { at, rowBase } from './common.js';
+import { operationStatus, operationType } from './enums.js';
+import { teams } from './teams.js';
+import { users } from './users.js';
+
+/**
+ * Long-running actions, and the durable queue that runs them: workers claim PENDING rows with
+ * FOR UPDATE SKIP LOCKED and hold a lease they renew by heartbeat, so another replica resumes
+ * the work of one that crashed.
+ */
+export const operations = pgTable(
+  'operations',
+  {
+    ...rowBase(),
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    type: operationType('type').notNull(),
+    targetType: text('target_type').notNull(),
+    targetId: uuid('target_id').notNull(),
+    status: operationStatus('status').notNull().default('PENDING'),
+    progress: integer('progress').notNull().default(0),
+    input: jsonb('input').notNull().default({}),
+    result: jsonb('result'),
+    error: text('error'),
+    createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
+    startedAt: at('started_at'),
+    finishedAt: at('finished_at'),
+    attempts: integer('attempts').notNull().default(0),
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: at('lease_expires_at'),
+  },
+  (t) => [
+    index('operations_queue_idx').on(t.status, t.createdAt),
+    index('operations_team_created_idx').on(t.teamId, t.createdAt, t.id),
+    index('operations_target_idx').on(t.targetType, t.targetId, t.createdAt),
+    index('operations_created_by_idx').on(t.createdById),
+  ],
+);

@@ -1,0 +1,123 @@
+import { count, eq, inArray } from 'drizzle-orm';
+import { hashPassword } from '../auth/passwords.js';
+import { hashSecret, newSecret } from '../auth/secrets.js';
+import type { Db } from './client.js';
+import { clusterVersions, invitations, memberships, plans, platforms, pools, teams, users } from './schema/index.js';
+
+/** Read-only catalogs every installation has (apps and clusters pick from them). */
+export async function seedCatalogs(db: Db): Promise<void> {
+  await db
+    .insert(platforms)
+    .values([
+      { name: 'node', description: 'Node.js' },
+      { name: 'python', description: 'Python' },
+      { name: 'go', description: 'Go' },
+      { name: 'ruby', description: 'Ruby' },
+      { name: 'java', description: 'Java' },
+      { name: 'static', description: 'Static files served by nginx' },
+    ])
+    .onConflictDoNothing();
+  await db
+    .insert(plans)
+    .values([
+      { name: 'small', description: '256 MB, 0.25 CPU', memoryMb: 256, cpuMillis: 250, isDefault: true },
+      { name: 'medium', description: '1 GB, 1 CPU', memoryMb: 1024, cpuMillis: 1000 },
+      { name: 'large', description: '4 GB, 2 CPU', memoryMb: 4096, cpuMillis: 2000 },
+    ])
+    .onConflictDoNothing();
+  await db
+    .insert(pools)
+    .values([
+      { name: 'default', description: 'Shared pool', isDefault: true },
+      { name: 'dedicated', description: 'Dedicated nodes' },
+    ])
+    .onConflictDoNothing();
+  await db
+    .insert(clusterVersions)
+    .values([
+      { version: '1.29', deprecated: true },
+      { version: '1.30' },
+      { version: '1.31', isDefault: true },
+    ])
+    .onConflictDoNothing();
+}
+
+/** Makes sure the configured platform admin exists and is an active admin (first start of a real deployment). */
+export async function ensureAdmin(db: Db, admin: { email: string; password: string }): Promise<'created' | 'updated'> {
+  const email = admin.email.trim().toLowerCase();
+  const [existing] = await db.select().from(users).where(eq(users.email, email));
+  if (existing) {
+    await db.update(users).set({ platformRole: 'ADMIN', status: 'ACTIVE' }).where(eq(users.id, existing.id));
+    return 'updated';
+  }
+  await db.insert(users).values({ email, fullName: 'Platform admin', passwordHash: await hashPassword(admin.password), platformRole: 'ADMIN' });
+  return 'created';
+}
+
+export async function isEmpty(db: Db): Promise<boolean> {
+  const [{ n }] = await db.select({ n: count() }).from(users);
+  return n === 0;
+}
+
+export const DEMO_PASSWORD = 'demo-password';
+
+export async function hasDemoData(db: Db): Promise<boolean> {
+  const [row] = await db.select({ id: users.id }).from(users).where(inArray(users.email, DEMO_EMAILS));
+  return !!row;
+}
+
+const DEMO_EMAILS = ['admin@graphplane.dev', 'alice@graphplane.dev', 'bob@graphplane.dev', 'carol@graphplane.dev', 'dave@graphplane.dev'];
+
+export interface DemoCredential {
+  email: string;
+  role: string;
+}
+
+/** Demo users, teams, members and pending invitations, for trying the API in the playground. */
+export async function seedDemoData(db: Db): Promise<DemoCredential[]> {
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  const people = [
+    { email: 'admin@graphplane.dev', fullName: 'Ada Admin', shortName: 'ada', platformRole: 'ADMIN' as const },
+    { email: 'alice@graphplane.dev', fullName: 'Alice Anders', shortName: 'alice' },
+    { email: 'bob@graphplane.dev', fullName: 'Bob Brown', shortName: 'bob' },
+    { email: 'carol@graphplane.dev', fullName: 'Carol Chen', shortName: 'carol' },
+    { email: 'dave@graphplane.dev', fullName: 'Dave Diaz', shortName: 'dave' },
+  ];
+  return db.transaction(async (tx) => {
+    const inserted = await tx
+      .insert(users)
+      .values(people.map((p) => ({ ...p, passwordHash })))
+      .returning();
+    const id = (short: string) => inserted.find((u) => u.shortName === short)!.id;
+    const made = await tx
+      .insert(teams)
+      .values([
+        { slug: 'acme', name: 'Acme Corp', description: 'Production workloads of Acme', tags: ['production', 'web'] },
+        { slug: 'globex', name: 'Globex', description: 'Globex data platform', tags: ['data'] },
+        { slug: 'initech', name: 'Initech', description: 'Internal tools', tags: ['internal'] },
+      ])
+      .returning();
+    const team = (slug: string) => made.find((t) => t.slug === slug)!.id;
+    await tx.insert(memberships).values([
+      { teamId: team('acme'), userId: id('alice'), role: 'OWNER' },
+      { teamId: team('acme'), userId: id('bob'), role: 'ADMIN' },
+      { teamId: team('acme'), userId: id('carol'), role: 'VIEWER' },
+      { teamId: team('globex'), userId: id('bob'), role: 'OWNER' },
+      { teamId: team('globex'), userId: id('alice'), role: 'MEMBER', notification: 'NONE' },
+      { teamId: team('initech'), userId: id('carol'), role: 'OWNER' },
+    ]);
+    const inAWeek = new Date(Date.now() + 7 * 24 * 3600 * 1000);
+    await tx.insert(invitations).values([
+      { teamId: team('acme'), email: 'dave@graphplane.dev', role: 'MEMBER', inviterId: id('alice'), tokenHash: hashSecret(newSecret('invitation')), expiresAt: inAWeek },
+      { teamId: team('globex'), email: 'erin@example.com', role: 'VIEWER', inviterId: id('bob'), tokenHash: hashSecret(newSecret('invitation')), expiresAt: inAWeek },
+      { teamId: team('initech'), email: 'alice@graphplane.dev', role: 'ADMIN', inviterId: id('carol'), tokenHash: hashSecret(newSecret('invitation')), expiresAt: inAWeek },
+    ]);
+    return [
+      { email: 'admin@graphplane.dev', role: 'platform admin' },
+      { email: 'alice@graphplane.dev', role: 'owner of acme, member of globex, invited to initech' },
+      { email: 'bob@graphplane.dev', role: 'owner of globex, admin of acme' },
+      { email: 'carol@graphplane.dev', role: 'owner of initech, viewer of acme' },
+      { email: 'dave@graphplane.dev', role: 'no team yet, invited to acme' },
+    ];
+  });
+}

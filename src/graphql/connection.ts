@@ -1,0 +1,308 @@
+import DataLoader from 'dataloader';
+import { and, asc, count, desc, inArray, lte, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { ArgsType, Field, InputType, Int, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
+import type { Context } from './context.js';
+import { badInput } from './errors.js';
+import type { LoaderFactory } from './loaders.js';
+
+export enum OrderDirection {
+  ASC = 'ASC',
+  DESC = 'DESC',
+}
+registerEnumType(OrderDirection, {
+  name: 'OrderDirection',
+  description: 'Sort direction.',
+  valuesConfig: { ASC: { description: 'Ascending: A to Z, oldest first.' }, DESC: { description: 'Descending: Z to A, newest first.' } },
+});
+
+@ObjectType({ description: 'Where a page sits in the whole list (Relay cursor connections).' })
+export class PageInfo {
+  @Field(() => Boolean, { description: 'More items follow this page (when paging forward with `first`).' })
+  hasNextPage!: boolean;
+  @Field(() => Boolean, { description: 'More items precede this page (when paging backward with `last`).' })
+  hasPreviousPage!: boolean;
+  @Field(() => String, { nullable: true, description: 'Cursor of the first item of the page; pass as `before` to page backward.' })
+  startCursor!: string | null;
+  @Field(() => String, { nullable: true, description: 'Cursor of the last item of the page; pass as `after` to page forward.' })
+  endCursor!: string | null;
+}
+
+@ArgsType()
+export class ConnectionArgs {
+  @Field(() => Int, { nullable: true, description: 'Return the first n items (1 to 100). Defaults to 20 when neither first nor last is given.' })
+  first?: number | null;
+  @Field(() => String, { nullable: true, description: 'Return items after this cursor (use with first).' })
+  after?: string | null;
+  @Field(() => Int, { nullable: true, description: 'Return the last n items (1 to 100).' })
+  last?: number | null;
+  @Field(() => String, { nullable: true, description: 'Return items before this cursor (use with last).' })
+  before?: string | null;
+}
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+export interface Connection<T> {
+  edges: Edge<T>[];
+  nodes: T[];
+  pageInfo: PageInfo;
+  readonly totalCount: Promise<number>;
+}
+
+/** The GraphQL types of a connection of `nodeType`: `<Name>Connection` and `<Name>Edge`. */
+export function connectionType<T extends object>(nodeType: ClassType<T>, name: string, description: string) {
+  @ObjectType(`${name}Edge`, { description: `An edge in a connection of ${description}.` })
+  class EdgeType {
+    @Field(() => String, { description: 'Opaque cursor of this item, for `after` and `before`.' })
+    cursor!: string;
+    @Field(() => nodeType, { description: 'The item.' })
+    node!: T;
+  }
+
+  @ObjectType(`${name}Connection`, { description: `A page of ${description}.` })
+  class ConnectionType {
+    @Field(() => [EdgeType], { description: 'The items of this page, each with its cursor.' })
+    edges!: EdgeType[];
+    @Field(() => [nodeType], { description: 'The items of this page.' })
+    nodes!: T[];
+    @Field(() => PageInfo, { description: 'Paging information.' })
+    pageInfo!: PageInfo;
+    @Field(() => Int, { description: 'How many items the whole list has (computed only when asked).' })
+    totalCount!: number;
+  }
+  return ConnectionType;
+}
+
+/** The `orderBy` input of a connection: `{ field, direction }`. */
+export function orderInput<F extends Record<string, string>>(fieldEnum: F, name: string, description: string) {
+  @InputType(`${name}Order`, { description: `How to order ${description}.` })
+  class OrderInput {
+    @Field(() => fieldEnum, { description: 'The field to order by.' })
+    field!: F[keyof F];
+    @Field(() => OrderDirection, { description: 'The direction.' })
+    direction!: OrderDirection;
+  }
+  return OrderInput;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keyset pagination
+
+type Fields = Record<string, AnyColumn>;
+type Row<F extends Fields> = { [K in keyof F]: F[K]['_']['data'] | (F[K]['_']['notNull'] extends true ? never : null) };
+
+export interface ConnectionSpec<F extends Fields, TArgs> {
+  /** Names the loaders of this connection (must be unique). */
+  name: string;
+  /** The selected fields; must contain `id`, the tiebreak of every order. */
+  fields: F & { id: AnyColumn };
+  /** Adds FROM and JOINs to a select. */
+  from: (select: any) => any;
+  /** For nested connections: the column holding the parent's id. */
+  parent?: AnyColumn;
+  /** The sortable columns, by the values of the connection's order-field enum. */
+  orderColumns: Record<string, AnyColumn>;
+  defaultOrder: { field: string; direction: OrderDirection };
+  /** Visibility and filters; runs in SQL so that what the viewer may not read never leaves the database. */
+  where?: (ctx: Context, args: TArgs) => SQL | undefined;
+}
+
+export interface Page<R> {
+  rows: R[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+}
+
+interface Cursor {
+  value: string | number;
+  id: string;
+}
+
+function encodeCursor(value: unknown, id: string): string {
+  const v = value instanceof Date ? value.toISOString() : typeof value === 'bigint' ? value.toString() : value;
+  return Buffer.from(JSON.stringify([v, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string, field: 'after' | 'before'): Cursor {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 2 &&
+      (typeof parsed[0] === 'string' || typeof parsed[0] === 'number') &&
+      typeof parsed[1] === 'string' &&
+      /^[0-9a-f-]{36}$/.test(parsed[1])
+    )
+      return { value: parsed[0], id: parsed[1] };
+  } catch {
+    // fall through to the error below
+  }
+  throw badInput(field, 'is not a cursor of this list; use a cursor returned by it.');
+}
+
+interface PageRequest {
+  limit: number;
+  backward: boolean;
+  cursor?: Cursor;
+}
+
+function pageRequest(args: ConnectionArgs): PageRequest {
+  const { first, last, after, before } = args;
+  if (first != null && last != null) throw badInput('first', 'pass either first or last, not both.');
+  for (const [name, value] of [['first', first], ['last', last]] as const)
+    if (value != null && (value < 1 || value > 100)) throw badInput(name, 'must be between 1 and 100.');
+  if (last != null) {
+    if (after != null) throw badInput('after', 'use after with first, and before with last.');
+    return { limit: last, backward: true, cursor: before ? decodeCursor(before, 'before') : undefined };
+  }
+  if (before != null) throw badInput('before', 'use before with last, and after with first.');
+  return { limit: first ?? 20, backward: false, cursor: after ? decodeCursor(after, 'after') : undefined };
+}
+
+interface OrderArgs {
+  orderBy?: { field: string; direction: OrderDirection } | null;
+}
+
+/** A connection over one table (or join): loads pages at the root or, batched, for many parents. */
+export class ConnectionDef<F extends Fields, TArgs extends ConnectionArgs & OrderArgs> {
+  private readonly pages: LoaderFactory<string, Page<Row<F>>, TArgs>;
+  private readonly counts: LoaderFactory<string, number, TArgs>;
+  private readonly sortKeys = new Map<AnyColumn, string>();
+
+  constructor(private readonly spec: ConnectionSpec<F, TArgs>) {
+    for (const column of Object.values(spec.orderColumns)) {
+      const key = Object.entries(spec.fields).find(([, c]) => c === column)?.[0];
+      if (!key) throw new Error(`${spec.name}: order column must be one of the selected fields`);
+      this.sortKeys.set(column, key);
+    }
+    // Loaders are keyed by the arguments, so equal arguments under many parents share one batch.
+    this.pages = (ctx, _key, args) => new DataLoader((parentIds: readonly string[]) => this.fetchPages(ctx, args, parentIds));
+    this.counts = (ctx, _key, args) => new DataLoader((parentIds: readonly string[]) => this.fetchCounts(ctx, args, parentIds));
+  }
+
+  /** A page for the root of the graph (no parent). */
+  async root(ctx: Context, args: TArgs): Promise<Connection<Row<F>>> {
+    const [page] = await this.fetchPages(ctx, args, null);
+    return this.connection(page, args, () => this.fetchCounts(ctx, args, null).then(([n]) => n));
+  }
+
+  /** A page under one parent, batched with the same request's other parents. */
+  async forParent(ctx: Context, parentId: string, args: TArgs): Promise<Connection<Row<F>>> {
+    const page = await ctx.loaders.get(this.pages, JSON.stringify(args), args).load(parentId);
+    return this.connection(page, args, () => ctx.loaders.get(this.counts, JSON.stringify(filterArgs(args)), args).load(parentId));
+  }
+
+  private order(args: TArgs) {
+    const field = args.orderBy?.field ?? this.spec.defaultOrder.field;
+    const direction = args.orderBy?.direction ?? this.spec.defaultOrder.direction;
+    const column = this.spec.orderColumns[field];
+    return { column, direction, key: this.sortKeys.get(column)! };
+  }
+
+  private async fetchPages(ctx: Context, args: TArgs, parentIds: readonly string[] | null): Promise<Page<Row<F>>[]> {
+    const request = pageRequest(args);
+    const order = this.order(args);
+    const ascending = (order.direction === OrderDirection.ASC) !== request.backward;
+    const { column } = order;
+    const id = this.spec.fields.id;
+    const conditions: (SQL | undefined)[] = [this.spec.where?.(ctx, args)];
+    if (request.cursor) {
+      const type = sql.raw((column as unknown as { getSQLType(): string }).getSQLType());
+      const bound = sql`(${request.cursor.value}::${type}, ${request.cursor.id}::uuid)`;
+      conditions.push(ascending ? sql`(${column}, ${id}) > ${bound}` : sql`(${column}, ${id}) < ${bound}`);
+    }
+    const sortOrder = ascending ? [asc(column), asc(id)] : [desc(column), desc(id)];
+    let rows: (Row<F> & { __parent?: string })[];
+    if (!parentIds) {
+      rows = await this.spec.from(ctx.db.select(this.spec.fields as any)).where(and(...conditions)).orderBy(...sortOrder).limit(request.limit + 1);
+    } else {
+      const parent = this.spec.parent!;
+      conditions.push(inArray(parent, parentIds as string[]));
+      const direction = sql.raw(ascending ? 'asc' : 'desc');
+      const ranked = this.spec
+        .from(
+          ctx.db.select({
+            ...(this.spec.fields as any),
+            __parent: sql<string>`${parent}`.as('__parent'),
+            __rank: sql<number>`row_number() over (partition by ${parent} order by ${column} ${direction}, ${id} ${direction})`.as('__rank'),
+          }),
+        )
+        .where(and(...conditions))
+        .as('ranked');
+      rows = (await ctx.db
+        .select()
+        .from(ranked)
+        .where(lte(ranked.__rank, request.limit + 1))
+        .orderBy(ranked.__parent, ranked.__rank)) as typeof rows;
+    }
+    const groups = new Map<string | null, Row<F>[]>();
+    for (const row of rows) {
+      const parentId = row.__parent ?? null;
+      delete row.__parent;
+      delete (row as { __rank?: number }).__rank;
+      const list = groups.get(parentId);
+      if (list) list.push(row);
+      else groups.set(parentId, [row]);
+    }
+    const keys = parentIds ?? [null];
+    return keys.map((key) => {
+      const list = groups.get(key) ?? [];
+      const more = list.length > request.limit;
+      const pageRows = more ? list.slice(0, request.limit) : list;
+      if (request.backward) pageRows.reverse();
+      return {
+        rows: pageRows,
+        hasNextPage: request.backward ? request.cursor !== undefined : more,
+        hasPreviousPage: request.backward ? more : request.cursor !== undefined,
+      };
+    });
+  }
+
+  private async fetchCounts(ctx: Context, args: TArgs, parentIds: readonly string[] | null): Promise<number[]> {
+    const where = this.spec.where?.(ctx, args);
+    if (!parentIds) {
+      const [row] = await this.spec.from(ctx.db.select({ n: count() })).where(where);
+      return [Number(row.n)];
+    }
+    const parent = this.spec.parent!;
+    const rows: { parentId: string; n: number }[] = await this.spec
+      .from(ctx.db.select({ parentId: sql<string>`${parent}`, n: count() }))
+      .where(and(where, inArray(parent, parentIds as string[])))
+      .groupBy(parent);
+    const counts = new Map(rows.map((r) => [r.parentId, Number(r.n)]));
+    return parentIds.map((id) => counts.get(id) ?? 0);
+  }
+
+  private connection(page: Page<Row<F>>, args: TArgs, totalCount: () => Promise<number>): Connection<Row<F>> {
+    const { key } = this.order(args);
+    const edges = page.rows.map((node) => ({ cursor: encodeCursor(node[key], node.id as string), node }));
+    let counted: Promise<number> | undefined;
+    return {
+      edges,
+      nodes: page.rows,
+      pageInfo: {
+        hasNextPage: page.hasNextPage,
+        hasPreviousPage: page.hasPreviousPage,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
+      // A getter, so the count query runs only when the client selects totalCount.
+      get totalCount() {
+        return (counted ??= totalCount());
+      },
+    };
+  }
+}
+
+/** Arguments that change which items are in the list (not the page or its order). */
+function filterArgs<T extends ConnectionArgs & OrderArgs>(args: T): Partial<T> {
+  const { first: _f, after: _a, last: _l, before: _b, orderBy: _o, ...rest } = args;
+  return rest as Partial<T>;
+}
+
+export function defineConnection<F extends Fields, TArgs extends ConnectionArgs & OrderArgs>(
+  spec: ConnectionSpec<F, TArgs>,
+): ConnectionDef<F, TArgs> {
+  return new ConnectionDef(spec);
+}

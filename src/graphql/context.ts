@@ -1,0 +1,52 @@
+import type { Config } from '../config.js';
+import type { Database, Db } from '../db/client.js';
+import type { StatementScope } from '../db/statements.js';
+import type { users } from '../db/schema/index.js';
+import type { Permission } from '../iam/permissions.js';
+import { Policy } from '../iam/policy.js';
+import type { Logger } from '../logger.js';
+import type { Mail } from '../mail/mail.js';
+import type { LoginThrottle } from '../auth/login-throttle.js';
+import { LoaderRegistry } from './loaders.js';
+
+export type UserRow = typeof users.$inferSelect;
+
+/** Who is calling, as established from the bearer token. */
+export interface Viewer {
+  user: UserRow;
+  via: 'SESSION' | 'API_TOKEN';
+  /** The session's or API token's id. */
+  credentialId: string;
+  /** An API token's scopes narrow every permission to this set; null: not narrowed. */
+  scopes: ReadonlySet<Permission> | null;
+}
+
+/** Process-wide services a request uses. */
+export interface AppServices {
+  config: Config;
+  database: Database;
+  logger: Logger;
+  mail: Mail;
+  loginThrottle: LoginThrottle;
+}
+
+export class Context {
+  readonly db: Db;
+  readonly loaders: LoaderRegistry;
+  readonly policy: Policy;
+
+  constructor(
+    readonly app: AppServices,
+    readonly requestId: string,
+    readonly viewer: Viewer | null,
+    /** Why the presented token was refused, when it was. */
+    readonly authFailure: string | null,
+    readonly client: { ip: string; userAgent: string },
+    /** Counts the request's SQL statements. */
+    readonly statementScope: StatementScope = { count: 0 },
+  ) {
+    this.db = app.database.db;
+    this.loaders = new LoaderRegistry(this);
+    this.policy = new Policy(this);
+  }
+}

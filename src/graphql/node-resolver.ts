@@ -1,0 +1,29 @@
+import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
+import type { Context } from './context.js';
+import { badInput, notFound } from './errors.js';
+import { nodeFetcher } from './node-registry.js';
+import { Node, parseGlobalId } from './relay.js';
+
+async function fetchNode(ctx: Context, globalId: string, field: string): Promise<object> {
+  const parsed = parseGlobalId(globalId);
+  if (!parsed) throw badInput(field, 'is not a global ID returned by this API.');
+  const fetch = nodeFetcher(parsed.type);
+  const node = fetch ? await fetch(ctx, parsed.id) : null;
+  if (!node) throw notFound(`Node ${globalId}`);
+  return { ...node, __typename: parsed.type };
+}
+
+@Resolver()
+export class NodeResolver {
+  @Query(() => Node, { nullable: true, description: 'Fetches any object by its global ID; NOT_FOUND when it does not exist or you cannot read it.' })
+  node(@Arg('id', () => ID, { description: 'A global ID.' }) id: string, @Ctx() ctx: Context) {
+    return fetchNode(ctx, id, 'id');
+  }
+
+  @Query(() => [Node], { nullable: 'items', description: 'Fetches up to 100 objects by global ID; unreadable ones are null, with a NOT_FOUND error each.' })
+  nodes(@Arg('ids', () => [ID], { description: 'Global IDs (at most 100).' }) ids: string[], @Ctx() ctx: Context) {
+    if (ids.length > 100) throw badInput('ids', 'give at most 100 IDs.');
+    // Errors become per-item nulls with their own error entries, as graphql-js does for rejected list items.
+    return ids.map((id, i) => fetchNode(ctx, id, `ids[${i}]`));
+  }
+}

@@ -1,0 +1,97 @@
+import 'reflect-metadata';
+import { GraphQLObjectType, GraphQLSchema, isObjectType } from 'graphql';
+import { applyMiddleware } from 'graphql-middleware';
+import { deny, shield } from 'graphql-shield';
+import type { IMiddleware } from 'graphql-middleware';
+import { buildSchema } from 'type-graphql';
+import { rules } from '../iam/rules.js';
+import { AccountResolver } from '../modules/accounts/resolver.js';
+import { AuditEventResolver, TeamEventsResolver, UserEventsResolver } from '../modules/events/resolver.js';
+import { InvitationResolver, MembershipResolver, TeamResolver } from '../modules/teams/resolver.js';
+import { ApiTokenResolver, SessionResolver } from '../modules/tokens/resolver.js';
+import { UserResolver } from '../modules/users/resolver.js';
+import { ClientError } from './errors.js';
+import { NodeResolver } from './node-resolver.js';
+import { Node, toGlobalId } from './relay.js';
+import { DateTime } from './scalars.js';
+
+const ENTRY_POINTS = ['Query', 'Mutation', 'Subscription'];
+
+/** The schema as the resolvers define it, before authorization rules are applied. */
+export async function buildBareSchema(): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
+    resolvers: [
+      NodeResolver,
+      AccountResolver,
+      UserResolver,
+      UserEventsResolver,
+      ApiTokenResolver,
+      SessionResolver,
+      TeamResolver,
+      TeamEventsResolver,
+      MembershipResolver,
+      InvitationResolver,
+      AuditEventResolver,
+    ],
+    orphanedTypes: [Node],
+    scalarsMap: [{ type: Date, scalar: DateTime }],
+    validate: false,
+  });
+  encodeNodeIds(schema);
+  return schema;
+}
+
+/** Objects carry database uuids; every Node type's `id` field turns them into opaque global IDs. */
+function encodeNodeIds(schema: GraphQLSchema): void {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || !type.getInterfaces().some((i) => i.name === 'Node')) continue;
+    const typeName = type.name;
+    type.getFields().id.resolve = (row: { id: string }) => toGlobalId(typeName, row.id);
+  }
+}
+
+/** Entry points the rule map does not mention; they are denied. */
+export function unruledEntryPoints(schema: GraphQLSchema): string[] {
+  const missing: string[] = [];
+  for (const typeName of ENTRY_POINTS) {
+    const type = schema.getType(typeName) as GraphQLObjectType | undefined;
+    if (!type) continue;
+    const ruled = (rules as Record<string, Record<string, unknown>>)[typeName] ?? {};
+    for (const field of Object.keys(type.getFields())) if (!ruled[field]) missing.push(`${typeName}.${field}`);
+  }
+  return missing;
+}
+
+/**
+ * Applies graphql-shield only to the fields that carry a rule: shield's generator wraps every
+ * field, which was measured to cost ~64% of throughput, so its middleware is generated once and
+ * then kept for the ruled fields alone.
+ */
+function applyRules(schema: GraphQLSchema): GraphQLSchema {
+  const ruleMap: Record<string, Record<string, unknown>> = {};
+  for (const [typeName, fields] of Object.entries(rules)) ruleMap[typeName] = { ...fields };
+  for (const path of unruledEntryPoints(schema)) {
+    const [typeName, field] = path.split('.');
+    (ruleMap[typeName] ??= {})[field] = deny;
+  }
+  for (const [typeName, fields] of Object.entries(ruleMap)) {
+    const type = schema.getType(typeName);
+    if (!type || !isObjectType(type)) throw new Error(`Rule for unknown type ${typeName}`);
+    for (const field of Object.keys(fields)) if (!type.getFields()[field]) throw new Error(`Rule for unknown field ${typeName}.${field}`);
+  }
+  const generated = shield(ruleMap as never, {
+    allowExternalErrors: true,
+    fallbackError: (thrown) =>
+      thrown instanceof ClientError ? thrown : new ClientError('You are not allowed to do this.', 'FORBIDDEN'),
+  }).generate(schema) as Record<string, Record<string, unknown>>;
+  const subset: IMiddleware = {};
+  for (const [typeName, fields] of Object.entries(ruleMap))
+    (subset as Record<string, Record<string, unknown>>)[typeName] = Object.fromEntries(
+      Object.keys(fields).map((field) => [field, generated[typeName][field]]),
+    );
+  return applyMiddleware(schema, subset);
+}
+
+export async function buildGraphqlSchema(): Promise<GraphQLSchema> {
+  return applyRules(await buildBareSchema());
+}

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import depthLimit from 'graphql-depth-limit';
+import { authenticate } from '../auth/authenticate.js';
+import { withStatementScope, type StatementScope } from '../db/statements.js';
+import { Context, type AppServices } from '../graphql/context.js';
+import { buildGraphqlSchema } from '../graphql/schema.js';
+import { errorLoggingPlugin, formatError } from './errors.js';
+import { playgroundRouter } from './playground.js';
+
+export const GRAPHQL_PATH = '/graphql';
+
+export interface RunningServer {
+  httpServer: http.Server;
+  url: string;
+  /** Stops accepting connections, lets in-flight requests finish, then resolves. */
+  stop(): Promise<void>;
+}
+
+type ScopedRequest = express.Request & { statementScope?: StatementScope; requestId?: string };
+
+const REQUEST_ID = /^[\w.:-]{1,100}$/;
+
+/** Reports how many SQL statements the request issued, when the server is configured to. */
+function statementHeaderPlugin(): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response, contextValue }) {
+          response.http.headers.set('x-sql-statements', String(contextValue.statementScope.count));
+        },
+      };
+    },
+  };
+}
+
+export async function startServer(services: AppServices): Promise<RunningServer> {
+  const { config, logger, database } = services;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  const httpServer = http.createServer(app);
+
+  const schema = await buildGraphqlSchema();
+  const apollo = new ApolloServer<Context>({
+    schema,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    // Authentication is a bearer header, never a cookie, so cross-site requests carry no credentials.
+    csrfPrevention: false,
+    introspection: true,
+    validationRules: [depthLimit(config.maxQueryDepth)],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Measured to halve throughput on large responses; the API uses no cache hints.
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginLandingPageDisabled(),
+      errorLoggingPlugin(logger),
+      ...(config.exposeSqlStats ? [statementHeaderPlugin()] : []),
+    ],
+  });
+  await apollo.start();
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await Promise.race([database.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000))]);
+      res.json({ status: 'ready', database: database.engine });
+    } catch (error) {
+      logger.warn({ err: error }, 'readiness check failed');
+      res.status(503).json({ status: 'unavailable', reason: 'database unreachable' });
+    }
+  });
+
+  app.use(playgroundRouter(GRAPHQL_PATH));
+
+  app.use(GRAPHQL_PATH, (req: ScopedRequest, res, next) => {
+    const given = req.get('x-request-id');
+    req.requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader('x-request-id', req.requestId);
+    next();
+  });
+  app.use(GRAPHQL_PATH, express.json({ limit: '200kb' }), (req: ScopedRequest, _res, next) => {
+    // Entered after the body is read, so that everything the request runs from here counts.
+    req.statementScope = withStatementScope(next).scope;
+  });
+  app.use(
+    GRAPHQL_PATH,
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const r = req as ScopedRequest;
+        const auth = await authenticate(database.db, req.get('authorization'), logger);
+        return new Context(
+          services,
+          r.requestId!,
+          auth.viewer,
+          auth.failure,
+          { ip: req.ip ?? 'unknown', userAgent: req.get('user-agent') ?? '' },
+          r.statementScope!,
+        );
+      },
+    }),
+  );
+  app.use((error: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = error.status && error.status < 500 ? error.status : 500;
+    if (status === 500) logger.error({ err: error }, 'unexpected HTTP error');
+    const message =
+      error.type === 'entity.too.large'
+        ? 'The request body is too large (at most 200 KB).'
+        : status < 500
+          ? 'The request body is not valid JSON.'
+          : 'Internal server error.';
+    res.status(status).json({ errors: [{ message, extensions: { code: status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR' } }] });
+  });
+
+  await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
+  const address = httpServer.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  return {
+    httpServer,
+    url: `http://${host}:${port}${GRAPHQL_PATH}`,
+    stop: () => apollo.stop(),
+  };
+}

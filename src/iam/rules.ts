@@ -1,0 +1,87 @@
+import { allow, deny, rule } from 'graphql-shield';
+import type { IRules } from 'graphql-shield';
+import type { Context } from '../graphql/context.js';
+import { forbidden, unauthenticated } from '../graphql/errors.js';
+import type { Permission } from './permissions.js';
+
+/** The caller presented a valid token. */
+export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, ctx: Context) =>
+  ctx.viewer ? true : unauthenticated(ctx.authFailure ?? undefined),
+);
+
+/** The caller may manage users platform-wide (platform ADMIN, or a platform binding with user:manage). */
+export const canManageUsers = rule({ cache: 'contextual' })(async (_parent, _args, ctx: Context) => {
+  if (!ctx.viewer) return unauthenticated(ctx.authFailure ?? undefined);
+  return (await ctx.policy.canOnPlatform('user:manage')) ? true : forbidden('Only platform admins (user:manage) may do this.');
+});
+
+/** For fields of Team: the viewer holds `permission` in that team. Reads the batched policy loader. */
+const teamPermission = (permission: Permission, what: string) =>
+  rule({ cache: 'strict' })(async (team: { id: string }, _args, ctx: Context) =>
+    (await ctx.policy.can(team.id, permission)) ? true : forbidden(`You need the ${permission} permission to see ${what}.`),
+  );
+
+/** For fields of User that only the user themself and user managers may see. */
+const selfOrUserManager = rule({ cache: 'strict' })(async (user: { id: string }, _args, ctx: Context) => {
+  if (!ctx.viewer) return unauthenticated(ctx.authFailure ?? undefined);
+  if (user.id === ctx.viewer.user.id || (await ctx.policy.canOnPlatform('user:manage'))) return true;
+  return forbidden('Only the user themself and platform admins may see this.');
+});
+
+/**
+ * Every entry point carries a rule (an entry point without one is denied when the schema is
+ * built), plus the sensitive object fields. Objects are otherwise protected by the data layer:
+ * a loader only ever returns what the viewer may read.
+ */
+export const rules = {
+  Query: {
+    viewer: allow,
+    node: allow,
+    nodes: allow,
+    team: isAuthenticated,
+    teams: isAuthenticated,
+    user: canManageUsers,
+    users: canManageUsers,
+  },
+  Mutation: {
+    signUp: allow,
+    logIn: allow,
+    requestPasswordReset: allow,
+    resetPassword: allow,
+    logOut: isAuthenticated,
+    changePassword: isAuthenticated,
+    updateViewer: isAuthenticated,
+    deleteViewer: isAuthenticated,
+    createApiToken: isAuthenticated,
+    revokeApiToken: isAuthenticated,
+    regenerateApiToken: isAuthenticated,
+    revokeSession: isAuthenticated,
+    createTeam: isAuthenticated,
+    updateTeam: isAuthenticated,
+    deleteTeam: isAuthenticated,
+    inviteMember: isAuthenticated,
+    acceptInvitation: isAuthenticated,
+    revokeInvitation: isAuthenticated,
+    removeMember: isAuthenticated,
+    setMemberRole: isAuthenticated,
+    transferTeamOwnership: isAuthenticated,
+    leaveTeam: isAuthenticated,
+    setMemberNotification: isAuthenticated,
+    updateMemberOptions: isAuthenticated,
+    adminCreateUser: canManageUsers,
+    adminUpdateUser: canManageUsers,
+    adminDeleteUser: canManageUsers,
+  },
+  Team: {
+    invitations: teamPermission('team:members:manage', 'the team’s invitations'),
+    events: teamPermission('audit:read', 'the team’s events'),
+  },
+  User: {
+    invitations: selfOrUserManager,
+    apiTokens: selfOrUserManager,
+    sessions: selfOrUserManager,
+    events: selfOrUserManager,
+  },
+} satisfies IRules;
+
+export const denyUnruled = deny;

@@ -1,0 +1,71 @@
+import { asc, inArray, isNull } from 'drizzle-orm';
+import type { Database, Executor } from '../db/client.js';
+import { outbox } from '../db/schema/index.js';
+import { outsideStatementScope } from '../db/statements.js';
+import type { Logger } from '../logger.js';
+
+export interface MailMessage {
+  kind: string;
+  recipient: string;
+  subject: string;
+  body: string;
+  payload?: Record<string, unknown>;
+}
+
+/** Delivers one message; swap the implementation to send real mail. */
+export interface Mailer {
+  deliver(message: MailMessage): Promise<void>;
+}
+
+/** The default mailer: there is no mail server here, so messages go to the log. */
+export class LogMailer implements Mailer {
+  constructor(private readonly logger: Logger) {}
+  async deliver(message: MailMessage): Promise<void> {
+    this.logger.info({ mail: { to: message.recipient, subject: message.subject, body: message.body } }, 'mail delivered to log');
+  }
+}
+
+/**
+ * Transactional outbox: services enqueue messages inside their transaction, so a message exists
+ * exactly when the change that caused it was committed; `flush` delivers after the commit.
+ */
+export class Mail {
+  private flushing: Promise<void> = Promise.resolve();
+  private pending = false;
+
+  constructor(
+    private readonly database: Database,
+    private readonly mailer: Mailer,
+    private readonly logger: Logger,
+  ) {}
+
+  async enqueue(tx: Executor, message: MailMessage): Promise<void> {
+    await tx.insert(outbox).values({ ...message, payload: message.payload ?? {} });
+    this.pending = true;
+  }
+
+  /** Delivers pending messages in the background (not part of the request's statements). */
+  flush(): void {
+    if (!this.pending) return;
+    this.pending = false;
+    this.flushing = this.flushing.then(() => outsideStatementScope(() => this.deliverPending())).catch((error) =>
+      this.logger.error({ err: error }, 'mail delivery failed; will retry on the next flush'),
+    );
+  }
+
+  /** Waits for deliveries started so far (tests and shutdown). */
+  async idle(): Promise<void> {
+    await this.flushing;
+  }
+
+  private async deliverPending(): Promise<void> {
+    const db = this.database.db;
+    const pending = await db.select().from(outbox).where(isNull(outbox.sentAt)).orderBy(asc(outbox.createdAt)).limit(100);
+    if (!pending.length) return;
+    for (const row of pending) await this.mailer.deliver({ ...row, payload: row.payload as Record<string, unknown> });
+    await db
+      .update(outbox)
+      .set({ sentAt: new Date() })
+      .where(inArray(outbox.id, pending.map((r) => r.id)));
+  }
+}

@@ -1,0 +1,112 @@
+import { Arg, Ctx, Field, InputType, Int, Mutation, ObjectType, Resolver } from 'type-graphql';
+import type { Context } from '../../graphql/context.js';
+import { DateTime } from '../../graphql/scalars.js';
+import { Payload, payload } from '../../graphql/user-errors.js';
+import { User } from '../users/types.js';
+import * as accounts from './service.js';
+
+@InputType({ description: 'A new account.' })
+export class SignUpInput {
+  @Field(() => String, { description: 'Email address, used to log in.' })
+  email!: string;
+  @Field(() => String, { description: 'Password, at least 10 characters.' })
+  password!: string;
+  @Field(() => String, { nullable: true, description: 'Full name, up to 100 characters.' })
+  fullName?: string | null;
+}
+
+@InputType({ description: 'Credentials.' })
+export class LogInInput {
+  @Field(() => String, { description: 'Email address.' })
+  email!: string;
+  @Field(() => String, { description: 'Password.' })
+  password!: string;
+}
+
+@InputType({ description: 'Which sessions to end.' })
+export class LogOutInput {
+  @Field(() => Boolean, { nullable: true, description: 'End every other session of yours instead of the current one.' })
+  allOtherSessions?: boolean | null;
+}
+
+@InputType({ description: 'A password change.' })
+export class ChangePasswordInput {
+  @Field(() => String, { description: 'Your current password.' })
+  currentPassword!: string;
+  @Field(() => String, { description: 'The new password, at least 10 characters.' })
+  newPassword!: string;
+}
+
+@InputType({ description: 'Whose password to reset.' })
+export class RequestPasswordResetInput {
+  @Field(() => String, { description: 'The account’s email address; a reset token is mailed to it if it is registered.' })
+  email!: string;
+}
+
+@InputType({ description: 'A password reset.' })
+export class ResetPasswordInput {
+  @Field(() => String, { description: 'The token from the reset mail (single use).' })
+  token!: string;
+  @Field(() => String, { description: 'The new password, at least 10 characters.' })
+  newPassword!: string;
+}
+
+@ObjectType({ description: 'A new session: send the token as `Authorization: Bearer <token>`.' })
+export class SessionTokenPayload extends Payload {
+  @Field(() => String, { nullable: true, description: 'The session token, shown only now.' })
+  token?: string | null;
+  @Field(() => DateTime, { nullable: true, description: 'When the session expires.' })
+  expiresAt?: Date | null;
+  @Field(() => User, { nullable: true, description: 'The logged-in user.' })
+  user?: User | null;
+}
+
+@ObjectType({ description: 'Result of logOut.' })
+export class LogOutPayload extends Payload {
+  @Field(() => Int, { nullable: true, description: 'How many sessions were ended.' })
+  endedSessions?: number | null;
+  @Field(() => User, { nullable: true, description: 'You.' })
+  user?: User | null;
+}
+
+@ObjectType({ description: 'Result of a password change or reset.' })
+export class PasswordPayload extends Payload {
+  @Field(() => User, { nullable: true, description: 'The user whose password changed.' })
+  user?: User | null;
+}
+
+@ObjectType({ description: 'Result of requestPasswordReset: the same whether or not the email is registered.' })
+export class RequestPasswordResetPayload extends Payload {}
+
+@Resolver()
+export class AccountResolver {
+  @Mutation(() => SessionTokenPayload, { description: 'Creates an account and logs it in.' })
+  signUp(@Arg('input', () => SignUpInput) input: SignUpInput, @Ctx() ctx: Context) {
+    return payload(() => accounts.signUp(ctx, { ...input, fullName: input.fullName ?? undefined }));
+  }
+
+  @Mutation(() => SessionTokenPayload, { description: 'Logs in with email and password; repeated failures are throttled.' })
+  logIn(@Arg('input', () => LogInInput) input: LogInInput, @Ctx() ctx: Context) {
+    return payload(() => accounts.logIn(ctx, input));
+  }
+
+  @Mutation(() => LogOutPayload, { description: 'Ends the current session, or all your other sessions.' })
+  logOut(@Arg('input', () => LogOutInput, { nullable: true }) input: LogOutInput | null, @Ctx() ctx: Context) {
+    return payload(() => accounts.logOut(ctx, input?.allOtherSessions ?? false));
+  }
+
+  @Mutation(() => PasswordPayload, { description: 'Changes your password and ends your other sessions.' })
+  changePassword(@Arg('input', () => ChangePasswordInput) input: ChangePasswordInput, @Ctx() ctx: Context) {
+    return payload(() => accounts.changePassword(ctx, input));
+  }
+
+  @Mutation(() => RequestPasswordResetPayload, { description: 'Mails a password-reset token if the email is registered; answers the same either way.' })
+  requestPasswordReset(@Arg('input', () => RequestPasswordResetInput) input: RequestPasswordResetInput, @Ctx() ctx: Context) {
+    return payload(() => accounts.requestPasswordReset(ctx, input));
+  }
+
+  @Mutation(() => PasswordPayload, { description: 'Sets a new password with a reset token and ends every session of the account.' })
+  resetPassword(@Arg('input', () => ResetPasswordInput) input: ResetPasswordInput, @Ctx() ctx: Context) {
+    return payload(() => accounts.resetPassword(ctx, input));
+  }
+}

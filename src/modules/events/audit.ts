@@ -1,0 +1,40 @@
+import type { Tx } from '../../db/client.js';
+import { auditEvents } from '../../db/schema/index.js';
+import type { Context } from '../../graphql/context.js';
+
+export interface AuditRecord<T> {
+  result: T;
+  target: { type: string; id: string | null };
+  teamId?: string | null;
+  data?: Record<string, unknown>;
+  /** For mutations that establish who the actor is (sign-up, log-in). */
+  actor?: { id: string; email: string };
+}
+
+/**
+ * Runs a mutation as one transaction that also writes its audit event: the change and its
+ * event both happen or neither does. Mail enqueued in the transaction is delivered after it commits.
+ */
+export async function audited<T>(ctx: Context, kind: string, run: (tx: Tx) => Promise<AuditRecord<T>>): Promise<T> {
+  const startedAt = new Date();
+  const result = await ctx.db.transaction(async (tx) => {
+    const record = await run(tx);
+    const actor = record.actor ?? (ctx.viewer ? { id: ctx.viewer.user.id, email: ctx.viewer.user.email } : null);
+    await tx.insert(auditEvents).values({
+      kind,
+      status: 'SUCCEEDED',
+      actorType: actor ? 'USER' : 'SYSTEM',
+      actorId: actor?.id ?? null,
+      actorEmail: actor?.email ?? null,
+      targetType: record.target.type,
+      targetId: record.target.id,
+      teamId: record.teamId ?? null,
+      data: record.data ?? {},
+      startedAt,
+      finishedAt: new Date(),
+    });
+    return record.result;
+  });
+  ctx.app.mail.flush();
+  return result;
+}

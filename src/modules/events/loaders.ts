@@ -1,0 +1,63 @@
+import DataLoader from 'dataloader';
+import { and, eq, getTableColumns, gte, inArray, like, lt, or, sql, type SQL } from 'drizzle-orm';
+import { auditEvents } from '../../db/schema/index.js';
+import { OrderDirection, defineConnection } from '../../graphql/connection.js';
+import type { Context } from '../../graphql/context.js';
+import { badInput } from '../../graphql/errors.js';
+import { byKeys } from '../../graphql/loaders.js';
+import { parseGlobalId } from '../../graphql/relay.js';
+import type { AuditEventConnectionArgs } from './types.js';
+
+/** Events the viewer may read: their own actions, and the events of teams granting audit:read. */
+export function eventsVisible(ctx: Context): SQL | undefined {
+  if (!ctx.viewer) return sql`false`;
+  return or(eq(auditEvents.actorId, ctx.viewer.user.id), ctx.policy.teamsGranting(auditEvents.teamId, 'audit:read'));
+}
+
+export const eventById = (ctx: Context) =>
+  new DataLoader<string, typeof auditEvents.$inferSelect | null>(async (ids) => {
+    const rows = await ctx.db
+      .select()
+      .from(auditEvents)
+      .where(and(inArray(auditEvents.id, ids as string[]), eventsVisible(ctx)));
+    return byKeys(ids, rows, (r) => r.id);
+  });
+
+function eventFilter(args: AuditEventConnectionArgs): SQL | undefined {
+  const f = args.filter;
+  if (!f) return undefined;
+  const target = f.targetId ? parseGlobalId(f.targetId) : null;
+  if (f.targetId && !target) throw badInput('filter.targetId', 'expected the global ID of an object.');
+  if (f.kinds && f.kinds.length > 20) throw badInput('filter.kinds', 'give at most 20 kinds.');
+  return and(
+    f.kinds?.length
+      ? or(...f.kinds.map((k) => (k.endsWith('.*') ? like(auditEvents.kind, `${k.slice(0, -1).replace(/[\\%_]/g, (c) => '\\' + c)}%`) : eq(auditEvents.kind, k))))
+      : undefined,
+    target ? and(eq(auditEvents.targetType, target.type), eq(auditEvents.targetId, target.id)) : undefined,
+    f.since ? gte(auditEvents.createdAt, f.since) : undefined,
+    f.until ? lt(auditEvents.createdAt, f.until) : undefined,
+  );
+}
+
+const common = {
+  fields: getTableColumns(auditEvents),
+  from: (s: any) => s.from(auditEvents),
+  orderColumns: { CREATED_AT: auditEvents.createdAt },
+  defaultOrder: { field: 'CREATED_AT', direction: OrderDirection.DESC },
+};
+
+/** `Team.events` (the field requires audit:read). */
+export const eventsOfTeam = defineConnection({
+  ...common,
+  name: 'Team.events',
+  parent: auditEvents.teamId,
+  where: (_ctx, args: AuditEventConnectionArgs) => eventFilter(args),
+});
+
+/** `User.events`: what the user did, in what the viewer may see. */
+export const eventsOfActor = defineConnection({
+  ...common,
+  name: 'User.events',
+  parent: auditEvents.actorId,
+  where: (ctx, args: AuditEventConnectionArgs) => and(eventsVisible(ctx), eventFilter(args)),
+});

@@ -1,0 +1,49 @@
+import { Args, Ctx, FieldResolver, ID, Resolver, Root } from 'type-graphql';
+import type { Context } from '../../graphql/context.js';
+import { registerNodeType } from '../../graphql/node-registry.js';
+import { toGlobalId } from '../../graphql/relay.js';
+import { teamById } from '../teams/loaders.js';
+import { Team } from '../teams/types.js';
+import { userById } from '../users/loaders.js';
+import { User } from '../users/types.js';
+import { eventById, eventsOfActor, eventsOfTeam } from './loaders.js';
+import { AuditEvent, AuditEventConnection, AuditEventConnectionArgs, type AuditEventRow } from './types.js';
+
+registerNodeType('AuditEvent', (ctx, id) => ctx.loaders.get(eventById).load(id));
+
+@Resolver(() => AuditEvent)
+export class AuditEventResolver {
+  @FieldResolver(() => User, { nullable: true, description: 'Who acted, when still visible to you; null for the system.' })
+  actor(@Root() e: AuditEventRow, @Ctx() ctx: Context) {
+    return e.actorId ? ctx.loaders.get(userById).load(e.actorId) : null;
+  }
+
+  @FieldResolver(() => ID, { nullable: true, description: 'Global ID of the object acted on (it may no longer exist).' })
+  targetId(@Root() e: AuditEventRow): string | null {
+    return e.targetId ? toGlobalId(e.targetType, e.targetId) : null;
+  }
+
+  @FieldResolver(() => Team, { nullable: true, description: 'The team the event belongs to, when you can read it.' })
+  team(@Root() e: AuditEventRow, @Ctx() ctx: Context) {
+    return e.teamId ? ctx.loaders.get(teamById).load(e.teamId) : null;
+  }
+}
+
+@Resolver(() => Team)
+export class TeamEventsResolver {
+  @FieldResolver(() => AuditEventConnection, { nullable: true, description: 'The team’s audit events, newest first. Requires audit:read.' })
+  events(@Root() team: { id: string }, @Args(() => AuditEventConnectionArgs) args: AuditEventConnectionArgs, @Ctx() ctx: Context) {
+    return eventsOfTeam.forParent(ctx, team.id, args);
+  }
+}
+
+@Resolver(() => User)
+export class UserEventsResolver {
+  @FieldResolver(() => AuditEventConnection, {
+    nullable: true,
+    description: 'What this user did, newest first, limited to events you may read. Only for yourself and platform admins.',
+  })
+  events(@Root() user: { id: string }, @Args(() => AuditEventConnectionArgs) args: AuditEventConnectionArgs, @Ctx() ctx: Context) {
+    return eventsOfActor.forParent(ctx, user.id, args);
+  }
+}

@@ -1,0 +1,176 @@
+import DataLoader from 'dataloader';
+import { containsPattern } from '../../db/like.js';
+import { and, eq, getTableColumns, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { invitations, memberships, teams, users } from '../../db/schema/index.js';
+import type { Context } from '../../graphql/context.js';
+import { OrderDirection, defineConnection } from '../../graphql/connection.js';
+import { byKeys } from '../../graphql/loaders.js';
+import { InvitationStatus, type InvitationConnectionArgs, type MembershipConnectionArgs, type TeamConnectionArgs, type TeamRow } from './types.js';
+
+/** Teams by id, only those the viewer can read. */
+export const teamById = (ctx: Context) =>
+  new DataLoader<string, TeamRow | null>(async (ids) => {
+    const rows = await ctx.db
+      .select()
+      .from(teams)
+      .where(and(inArray(teams.id, ids as string[]), ctx.policy.teamsGranting(teams.id)));
+    return byKeys(ids, rows, (r) => r.id);
+  });
+
+/** Teams by slug, only those the viewer can read. */
+export const teamBySlug = (ctx: Context) =>
+  new DataLoader<string, TeamRow | null>(async (slugs) => {
+    const rows = await ctx.db
+      .select()
+      .from(teams)
+      .where(and(inArray(teams.slug, slugs as string[]), ctx.policy.teamsGranting(teams.id)));
+    return byKeys(slugs, rows, (r) => r.slug);
+  });
+
+/** Slug and name of any team: what an invitee may see of a team they are not in yet. */
+export const teamCardById = (ctx: Context) =>
+  new DataLoader<string, { id: string; slug: string; name: string } | null>(async (ids) => {
+    const rows = await ctx.db
+      .select({ id: teams.id, slug: teams.slug, name: teams.name })
+      .from(teams)
+      .where(inArray(teams.id, ids as string[]));
+    return byKeys(ids, rows, (r) => r.id);
+  });
+
+export const membershipById = (ctx: Context) =>
+  new DataLoader<string, typeof memberships.$inferSelect | null>(async (ids) => {
+    const rows = await ctx.db
+      .select()
+      .from(memberships)
+      .where(and(inArray(memberships.id, ids as string[]), ctx.policy.teamsGranting(memberships.teamId)));
+    return byKeys(ids, rows, (r) => r.id);
+  });
+
+/** The viewer's own membership in each team (null when not a member). */
+export const viewerMembershipByTeam = (ctx: Context) =>
+  new DataLoader<string, typeof memberships.$inferSelect | null>(async (teamIds) => {
+    if (!ctx.viewer) return teamIds.map(() => null);
+    const rows = await ctx.db
+      .select()
+      .from(memberships)
+      .where(and(eq(memberships.userId, ctx.viewer.user.id), inArray(memberships.teamId, teamIds as string[])));
+    return byKeys(teamIds, rows, (r) => r.teamId);
+  });
+
+/** Each team's owner membership. */
+export const ownerByTeam = (ctx: Context) =>
+  new DataLoader<string, typeof memberships.$inferSelect | null>(async (teamIds) => {
+    const rows = await ctx.db
+      .select()
+      .from(memberships)
+      .where(and(inArray(memberships.teamId, teamIds as string[]), eq(memberships.role, 'OWNER')));
+    return byKeys(teamIds, rows, (r) => r.teamId);
+  });
+
+/** Invitations the viewer may see: those of teams they manage, and those addressed to them. */
+export function invitationsVisible(ctx: Context): SQL | undefined {
+  const managed = ctx.policy.teamsGranting(invitations.teamId, 'team:members:manage');
+  return ctx.viewer ? or(managed, eq(invitations.email, ctx.viewer.user.email)) : sql`false`;
+}
+
+export const invitationById = (ctx: Context) =>
+  new DataLoader<string, typeof invitations.$inferSelect | null>(async (ids) => {
+    const rows = await ctx.db
+      .select()
+      .from(invitations)
+      .where(and(inArray(invitations.id, ids as string[]), invitationsVisible(ctx)));
+    return byKeys(ids, rows, (r) => r.id);
+  });
+
+const teamOrderColumns = { NAME: teams.name, SLUG: teams.slug, CREATED_AT: teams.createdAt };
+
+function teamFilter(args: TeamConnectionArgs): SQL | undefined {
+  const f = args.filter;
+  if (!f) return undefined;
+  const pattern = f.search ? containsPattern(f.search) : null;
+  return and(
+    pattern ? or(ilike(teams.name, pattern), ilike(teams.slug, pattern)) : undefined,
+    f.tag ? sql`${f.tag} = any(${teams.tags})` : undefined,
+  );
+}
+
+/** `teams`: every team the viewer can read (all of them for platform admins). */
+export const allTeams = defineConnection({
+  name: 'teams',
+  fields: getTableColumns(teams),
+  from: (s) => s.from(teams),
+  orderColumns: teamOrderColumns,
+  defaultOrder: { field: 'NAME', direction: OrderDirection.ASC },
+  where: (ctx, args: TeamConnectionArgs) => and(ctx.policy.teamsGranting(teams.id), teamFilter(args)),
+});
+
+/** `User.teams`: the teams a user is a member of, as far as the viewer can read them. */
+export const teamsOfUser = defineConnection({
+  name: 'User.teams',
+  fields: getTableColumns(teams),
+  from: (s) => s.from(teams).innerJoin(memberships, eq(memberships.teamId, teams.id)),
+  parent: memberships.userId,
+  orderColumns: teamOrderColumns,
+  defaultOrder: { field: 'NAME', direction: OrderDirection.ASC },
+  where: (ctx, args: TeamConnectionArgs) => and(ctx.policy.teamsGranting(teams.id), teamFilter(args)),
+});
+
+/** `Team.members`. The team was readable to be reached, so no further check is needed. */
+export const membersOfTeam = defineConnection({
+  name: 'Team.members',
+  fields: getTableColumns(memberships),
+  from: (s) => s.from(memberships),
+  parent: memberships.teamId,
+  orderColumns: { CREATED_AT: memberships.createdAt },
+  defaultOrder: { field: 'CREATED_AT', direction: OrderDirection.ASC },
+  where: (_ctx, args: MembershipConnectionArgs) => (args.role ? eq(memberships.role, args.role) : undefined),
+});
+
+/** `User.memberships`, in the teams the viewer can read. */
+export const membershipsOfUser = defineConnection({
+  name: 'User.memberships',
+  fields: getTableColumns(memberships),
+  from: (s) => s.from(memberships),
+  parent: memberships.userId,
+  orderColumns: { CREATED_AT: memberships.createdAt },
+  defaultOrder: { field: 'CREATED_AT', direction: OrderDirection.ASC },
+  where: (ctx, args: MembershipConnectionArgs) =>
+    and(ctx.policy.teamsGranting(memberships.teamId), args.role ? eq(memberships.role, args.role) : undefined),
+});
+
+function invitationStatusFilter(status: InvitationStatus | null | undefined): SQL | undefined {
+  const now = new Date();
+  switch (status) {
+    case InvitationStatus.PENDING:
+      return and(eq(invitations.status, 'PENDING'), gt(invitations.expiresAt, now));
+    case InvitationStatus.EXPIRED:
+      return and(eq(invitations.status, 'PENDING'), sql`${invitations.expiresAt} <= ${now}`);
+    case InvitationStatus.ACCEPTED:
+    case InvitationStatus.REVOKED:
+      return eq(invitations.status, status);
+    default:
+      return undefined;
+  }
+}
+
+/** `Team.invitations` (the field itself requires team:members:manage). */
+export const invitationsOfTeam = defineConnection({
+  name: 'Team.invitations',
+  fields: getTableColumns(invitations),
+  from: (s) => s.from(invitations),
+  parent: invitations.teamId,
+  orderColumns: { CREATED_AT: invitations.createdAt },
+  defaultOrder: { field: 'CREATED_AT', direction: OrderDirection.DESC },
+  where: (_ctx, args: InvitationConnectionArgs) => invitationStatusFilter(args.status),
+});
+
+/** `User.invitations`: invitations addressed to the user's email; pending ones unless asked otherwise. */
+export const invitationsOfUser = defineConnection({
+  name: 'User.invitations',
+  fields: getTableColumns(invitations),
+  from: (s) => s.from(invitations).innerJoin(users, eq(users.email, invitations.email)),
+  parent: users.id,
+  orderColumns: { CREATED_AT: invitations.createdAt },
+  defaultOrder: { field: 'CREATED_AT', direction: OrderDirection.DESC },
+  where: (_ctx, args: InvitationConnectionArgs) => invitationStatusFilter(args.status ?? InvitationStatus.PENDING),
+});

@@ -1,0 +1,283 @@
+import { and, count, eq, gt } from 'drizzle-orm';
+import { z } from 'zod';
+import { newSecret, hashSecret } from '../../auth/secrets.js';
+import { requireViewer } from '../../auth/viewer.js';
+import type { Tx } from '../../db/client.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { invitations, memberships, users } from '../../db/schema/index.js';
+import type { Context } from '../../graphql/context.js';
+import { forbidden, notFound } from '../../graphql/errors.js';
+import { UserErrorCode, userError } from '../../graphql/user-errors.js';
+import { fields, parseInput } from '../../graphql/validation.js';
+import { TEAM_ROLE_RANK } from '../../iam/permissions.js';
+import { audited } from '../events/audit.js';
+import { invitationById, membershipById, viewerMembershipByTeam } from './loaders.js';
+import { lockTeam, readableTeam } from './team-service.js';
+import type { InvitationRow, MembershipRow, TeamRow } from './types.js';
+
+const assignableRole = z.enum(['ADMIN', 'MEMBER', 'VIEWER'], {
+  error: 'must be ADMIN, MEMBER or VIEWER; ownership moves only with transferTeamOwnership',
+});
+
+/** The viewer's rank in a team for "nobody grants a role above their own"; platform admins outrank all. */
+async function viewerRank(ctx: Context, teamId: string): Promise<number> {
+  if (ctx.policy.isPlatformAdmin()) return TEAM_ROLE_RANK.OWNER;
+  const own = await ctx.loaders.get(viewerMembershipByTeam).load(teamId);
+  return own ? TEAM_ROLE_RANK[own.role] : 0;
+}
+
+async function requireManager(ctx: Context, teamId: string): Promise<void> {
+  await readableTeam(ctx, teamId);
+  await ctx.policy.require(teamId, 'team:members:manage', 'manage this team’s members');
+}
+
+async function membership(ctx: Context, membershipId: string): Promise<MembershipRow> {
+  const row = await ctx.loaders.get(membershipById).load(membershipId);
+  if (!row) throw notFound('Membership');
+  return row;
+}
+
+/** Members plus pending invitations, counted under the team lock, against maxMembers. */
+async function ensureSeat(tx: Tx, teamId: string): Promise<TeamRow> {
+  const team = await lockTeam(tx, teamId);
+  const [{ members }] = await tx.select({ members: count() }).from(memberships).where(eq(memberships.teamId, teamId));
+  const [{ pending }] = await tx
+    .select({ pending: count() })
+    .from(invitations)
+    .where(and(eq(invitations.teamId, teamId), eq(invitations.status, 'PENDING'), gt(invitations.expiresAt, new Date())));
+  if (members + pending >= team.maxMembers)
+    throw userError(
+      null,
+      UserErrorCode.LIMIT_REACHED,
+      `The team has ${members} members and ${pending} pending invitations, its limit of ${team.maxMembers}; remove someone or revoke an invitation first.`,
+    );
+  return team;
+}
+
+const inviteSchema = z.object({ email: fields.email, role: assignableRole });
+
+export async function inviteMember(
+  ctx: Context,
+  teamId: string,
+  rawInput: { email: unknown; role: unknown },
+): Promise<{ invitation: InvitationRow }> {
+  const input = parseInput(inviteSchema, rawInput);
+  await requireManager(ctx, teamId);
+  if (TEAM_ROLE_RANK[input.role] > (await viewerRank(ctx, teamId)))
+    throw userError('role', UserErrorCode.NOT_ALLOWED, `role ${input.role} is above your own role in this team.`);
+  const token = newSecret('invitation');
+  const taken = () => userError('email', UserErrorCode.TAKEN, `${input.email} already has a pending invitation to this team.`);
+  try {
+    return await audited(ctx, 'team.invitation.create', async (tx) => {
+      const team = await ensureSeat(tx, teamId);
+      const [member] = await tx
+        .select({ id: memberships.id })
+        .from(memberships)
+        .innerJoin(users, eq(users.id, memberships.userId))
+        .where(and(eq(memberships.teamId, teamId), eq(users.email, input.email)));
+      if (member) throw userError('email', UserErrorCode.TAKEN, `${input.email} is already a member of this team.`);
+      const [pending] = await tx
+        .select({ id: invitations.id, expiresAt: invitations.expiresAt })
+        .from(invitations)
+        .where(and(eq(invitations.teamId, teamId), eq(invitations.email, input.email), eq(invitations.status, 'PENDING')));
+      if (pending && pending.expiresAt > new Date()) throw taken();
+      // An expired invitation makes room for a new one.
+      if (pending) await tx.update(invitations).set({ status: 'REVOKED', respondedAt: new Date() }).where(eq(invitations.id, pending.id));
+      const [invitation] = await tx
+        .insert(invitations)
+        .values({
+          teamId,
+          email: input.email,
+          role: input.role,
+          inviterId: ctx.viewer!.user.id,
+          tokenHash: hashSecret(token),
+          expiresAt: new Date(Date.now() + ctx.app.config.invitationTtlSeconds * 1000),
+        })
+        .returning();
+      await ctx.app.mail.enqueue(tx, {
+        kind: 'invitation',
+        recipient: input.email,
+        subject: `You are invited to join ${team.name} on Graphplane`,
+        body: `${ctx.viewer!.user.email} invited you to join the team "${team.name}" (${team.slug}) as ${input.role}. Accept with the acceptInvitation mutation and this token: ${token}`,
+        payload: { invitationId: invitation.id, teamId, token },
+      });
+      return {
+        result: { invitation },
+        target: { type: 'Invitation', id: invitation.id },
+        teamId,
+        data: { email: input.email, role: input.role },
+      };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error, 'invitations_one_pending_key')) throw taken();
+    throw error;
+  }
+}
+
+/** Accepts by token (from the mail) or by id (from the viewer's pending invitations). */
+export async function acceptInvitation(
+  ctx: Context,
+  by: { token?: string | null; invitationId?: string | null },
+): Promise<{ membership: MembershipRow }> {
+  const viewer = requireViewer(ctx);
+  if (!by.token === !by.invitationId)
+    throw userError(null, UserErrorCode.REQUIRED, 'Give either token (from the invitation mail) or invitationId, not both.');
+  const expired = () =>
+    userError(by.token ? 'token' : 'invitationId', UserErrorCode.EXPIRED, 'This invitation is no longer valid: it expired, was revoked or was already used. Ask for a new one.');
+  return audited(ctx, 'team.member.join', async (tx) => {
+    const [invitation] = await tx
+      .select()
+      .from(invitations)
+      .where(by.token ? eq(invitations.tokenHash, hashSecret(by.token)) : eq(invitations.id, by.invitationId!))
+      .for('update');
+    // By id, only the addressee may accept; anything else is indistinguishable from "no such invitation".
+    if (!invitation || (!by.token && invitation.email !== viewer.user.email)) {
+      if (by.token) throw expired();
+      throw notFound('Invitation');
+    }
+    if (invitation.status !== 'PENDING' || invitation.expiresAt <= new Date()) throw expired();
+    const [existing] = await tx
+      .select({ id: memberships.id })
+      .from(memberships)
+      .where(and(eq(memberships.teamId, invitation.teamId), eq(memberships.userId, viewer.user.id)));
+    if (existing) throw userError(null, UserErrorCode.TAKEN, 'You are already a member of this team.');
+    const [membership] = await tx
+      .insert(memberships)
+      .values({ teamId: invitation.teamId, userId: viewer.user.id, role: invitation.role })
+      .returning();
+    await tx
+      .update(invitations)
+      .set({ status: 'ACCEPTED', acceptedById: viewer.user.id, respondedAt: new Date() })
+      .where(eq(invitations.id, invitation.id));
+    return {
+      result: { membership },
+      target: { type: 'Membership', id: membership.id },
+      teamId: invitation.teamId,
+      data: { invitationId: invitation.id, role: invitation.role },
+    };
+  });
+}
+
+/** Withdraws an invitation (team managers) or declines it (the invitee). */
+export async function revokeInvitation(ctx: Context, invitationId: string): Promise<{ invitation: InvitationRow }> {
+  const viewer = requireViewer(ctx);
+  const invitation = await ctx.loaders.get(invitationById).load(invitationId);
+  if (!invitation) throw notFound('Invitation');
+  if (invitation.email !== viewer.user.email)
+    await ctx.policy.require(invitation.teamId, 'team:members:manage', 'revoke this invitation');
+  if (invitation.status !== 'PENDING')
+    throw userError('invitationId', UserErrorCode.EXPIRED, `The invitation is already ${invitation.status.toLowerCase()}.`);
+  return audited(ctx, 'team.invitation.revoke', async (tx) => {
+    const [updated] = await tx
+      .update(invitations)
+      .set({ status: 'REVOKED', respondedAt: new Date() })
+      .where(and(eq(invitations.id, invitationId), eq(invitations.status, 'PENDING')))
+      .returning();
+    if (!updated) throw userError('invitationId', UserErrorCode.EXPIRED, 'The invitation was answered meanwhile.');
+    return { result: { invitation: updated }, target: { type: 'Invitation', id: invitationId }, teamId: invitation.teamId };
+  });
+}
+
+export async function removeMember(ctx: Context, membershipId: string): Promise<{ membership: MembershipRow }> {
+  const target = await membership(ctx, membershipId);
+  await requireManager(ctx, target.teamId);
+  if (target.role === 'OWNER')
+    throw userError('membershipId', UserErrorCode.NOT_ALLOWED, 'The owner cannot be removed; transfer ownership first.');
+  if (TEAM_ROLE_RANK[target.role] > (await viewerRank(ctx, target.teamId)))
+    throw forbidden('You cannot remove a member whose role is above your own.');
+  return audited(ctx, 'team.member.remove', async (tx) => {
+    await tx.delete(memberships).where(eq(memberships.id, membershipId));
+    return { result: { membership: target }, target: { type: 'Membership', id: membershipId }, teamId: target.teamId, data: { userId: target.userId } };
+  });
+}
+
+export async function setMemberRole(ctx: Context, membershipId: string, rawRole: unknown): Promise<{ membership: MembershipRow }> {
+  const { role } = parseInput(z.object({ role: assignableRole }), { role: rawRole });
+  const target = await membership(ctx, membershipId);
+  await requireManager(ctx, target.teamId);
+  if (target.role === 'OWNER')
+    throw userError('membershipId', UserErrorCode.NOT_ALLOWED, 'The owner’s role cannot be changed; transfer ownership instead.');
+  const rank = await viewerRank(ctx, target.teamId);
+  if (TEAM_ROLE_RANK[role] > rank) throw userError('role', UserErrorCode.NOT_ALLOWED, `role ${role} is above your own role in this team.`);
+  if (TEAM_ROLE_RANK[target.role] > rank) throw forbidden('You cannot change the role of a member whose role is above your own.');
+  return audited(ctx, 'team.member.role', async (tx) => {
+    const [updated] = await tx.update(memberships).set({ role }).where(eq(memberships.id, membershipId)).returning();
+    return {
+      result: { membership: updated },
+      target: { type: 'Membership', id: membershipId },
+      teamId: target.teamId,
+      data: { from: target.role, to: role },
+    };
+  });
+}
+
+export async function transferTeamOwnership(
+  ctx: Context,
+  teamId: string,
+  rawEmail: unknown,
+): Promise<{ membership: MembershipRow; previousOwner: MembershipRow }> {
+  const { newOwnerEmail } = parseInput(z.object({ newOwnerEmail: fields.email }), { newOwnerEmail: rawEmail });
+  await readableTeam(ctx, teamId);
+  await ctx.policy.require(teamId, 'team:transfer', 'transfer this team’s ownership');
+  return audited(ctx, 'team.owner.transfer', async (tx) => {
+    await lockTeam(tx, teamId);
+    const [target] = await tx
+      .select({ membership: memberships })
+      .from(memberships)
+      .innerJoin(users, eq(users.id, memberships.userId))
+      .where(and(eq(memberships.teamId, teamId), eq(users.email, newOwnerEmail)));
+    if (!target)
+      throw userError('newOwnerEmail', UserErrorCode.INVALID, `${newOwnerEmail} is not a member of this team; invite them first.`);
+    if (target.membership.role === 'OWNER') throw userError('newOwnerEmail', UserErrorCode.NOT_ALLOWED, `${newOwnerEmail} already owns this team.`);
+    // Demote first: the one-owner index allows no moment with two owners.
+    const [previousOwner] = await tx
+      .update(memberships)
+      .set({ role: 'ADMIN' })
+      .where(and(eq(memberships.teamId, teamId), eq(memberships.role, 'OWNER')))
+      .returning();
+    const [membership] = await tx.update(memberships).set({ role: 'OWNER' }).where(eq(memberships.id, target.membership.id)).returning();
+    return {
+      result: { membership, previousOwner },
+      target: { type: 'Team', id: teamId },
+      teamId,
+      data: { from: previousOwner?.userId, to: membership.userId },
+    };
+  });
+}
+
+/** The viewer's own membership in a team, or NOT_FOUND. */
+async function ownMembership(ctx: Context, teamId: string): Promise<MembershipRow> {
+  requireViewer(ctx);
+  const own = await ctx.loaders.get(viewerMembershipByTeam).load(teamId);
+  if (!own) throw notFound('Team');
+  return own;
+}
+
+export async function leaveTeam(ctx: Context, teamId: string): Promise<{ membership: MembershipRow }> {
+  const own = await ownMembership(ctx, teamId);
+  if (own.role === 'OWNER')
+    throw userError('teamId', UserErrorCode.NOT_ALLOWED, 'The owner cannot leave the team; transfer ownership or delete the team.');
+  return audited(ctx, 'team.member.leave', async (tx) => {
+    await tx.delete(memberships).where(eq(memberships.id, own.id));
+    return { result: { membership: own }, target: { type: 'Membership', id: own.id }, teamId };
+  });
+}
+
+/** Updates the viewer's own notification state or options (PM2 manage_notif, user_options). */
+export async function updateOwnMembership(
+  ctx: Context,
+  teamId: string,
+  change: { notification?: 'EMAIL' | 'NONE'; options?: Record<string, unknown> },
+): Promise<{ membership: MembershipRow }> {
+  const own = await ownMembership(ctx, teamId);
+  if (change.options !== undefined && JSON.stringify(change.options).length > 16_384)
+    throw userError('options', UserErrorCode.TOO_LONG, 'options must be at most 16 KB of JSON.');
+  return audited(ctx, change.notification ? 'team.member.notification' : 'team.member.options', async (tx) => {
+    const [membership] = await tx
+      .update(memberships)
+      .set(change)
+      .where(eq(memberships.id, own.id))
+      .returning();
+    return { result: { membership }, target: { type: 'Membership', id: own.id }, teamId, data: change.notification ? change : {} };
+  });
+}

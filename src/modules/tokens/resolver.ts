@@ -1,0 +1,70 @@
+import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import type { Context } from '../../graphql/context.js';
+import { registerNodeType } from '../../graphql/node-registry.js';
+import { idOf } from '../../graphql/relay.js';
+import { payload } from '../../graphql/user-errors.js';
+import { ownApiTokenById, ownSessionById } from './loaders.js';
+import * as tokens from './service.js';
+import {
+  ApiToken,
+  ApiTokenIdInput,
+  ApiTokenSecretPayload,
+  CreateApiTokenInput,
+  CredentialState,
+  RevokeApiTokenPayload,
+  RevokeSessionInput,
+  RevokeSessionPayload,
+  Session,
+  type ApiTokenRow,
+  type SessionRow,
+} from './types.js';
+
+registerNodeType('ApiToken', (ctx, id) => ctx.loaders.get(ownApiTokenById).load(id));
+registerNodeType('Session', (ctx, id) => ctx.loaders.get(ownSessionById).load(id));
+
+function stateOf(endedAt: Date | null, expiresAt: Date | null): CredentialState {
+  if (endedAt) return CredentialState.REVOKED;
+  if (expiresAt && expiresAt <= new Date()) return CredentialState.EXPIRED;
+  return CredentialState.ACTIVE;
+}
+
+@Resolver(() => ApiToken)
+export class ApiTokenResolver {
+  @FieldResolver(() => CredentialState, { description: 'Whether the token can still be used.' })
+  state(@Root() token: ApiTokenRow): CredentialState {
+    return stateOf(token.revokedAt, token.expiresAt);
+  }
+
+  @Mutation(() => ApiTokenSecretPayload, { description: 'Creates an API token; the payload holds its secret, shown only this once.' })
+  createApiToken(@Arg('input', () => CreateApiTokenInput) input: CreateApiTokenInput, @Ctx() ctx: Context) {
+    return payload(() => tokens.createApiToken(ctx, input));
+  }
+
+  @Mutation(() => RevokeApiTokenPayload, { description: 'Revokes one of your API tokens; it is refused from then on.' })
+  revokeApiToken(@Arg('input', () => ApiTokenIdInput) input: ApiTokenIdInput, @Ctx() ctx: Context) {
+    return payload(() => tokens.revokeApiToken(ctx, idOf('ApiToken', input.id, 'id')));
+  }
+
+  @Mutation(() => ApiTokenSecretPayload, { description: 'Gives one of your API tokens a new secret (shown only this once); the old secret stops working.' })
+  regenerateApiToken(@Arg('input', () => ApiTokenIdInput) input: ApiTokenIdInput, @Ctx() ctx: Context) {
+    return payload(() => tokens.regenerateApiToken(ctx, idOf('ApiToken', input.id, 'id')));
+  }
+}
+
+@Resolver(() => Session)
+export class SessionResolver {
+  @FieldResolver(() => CredentialState, { description: 'Whether the session can still be used.' })
+  state(@Root() session: SessionRow): CredentialState {
+    return stateOf(session.endedAt, session.expiresAt);
+  }
+
+  @FieldResolver(() => Boolean, { description: 'True for the session making this request.' })
+  current(@Root() session: SessionRow, @Ctx() ctx: Context): boolean {
+    return ctx.viewer?.via === 'SESSION' && ctx.viewer.credentialId === session.id;
+  }
+
+  @Mutation(() => RevokeSessionPayload, { description: 'Ends one of your sessions (for example a lost device’s).' })
+  revokeSession(@Arg('input', () => RevokeSessionInput) input: RevokeSessionInput, @Ctx() ctx: Context) {
+    return payload(() => tokens.revokeSession(ctx, idOf('Session', input.id, 'id')));
+  }
+}

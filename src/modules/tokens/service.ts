@@ -1,0 +1,108 @@
+import { and, eq, isNull, or, gt } from 'drizzle-orm';
+import { z } from 'zod';
+import { displayPrefix, hashSecret, newSecret } from '../../auth/secrets.js';
+import { requireViewer } from '../../auth/viewer.js';
+import { apiTokens, sessions } from '../../db/schema/index.js';
+import type { Context } from '../../graphql/context.js';
+import { forbidden, notFound } from '../../graphql/errors.js';
+import { UserErrorCode, userError } from '../../graphql/user-errors.js';
+import { fields, parseInput } from '../../graphql/validation.js';
+import { PERMISSIONS } from '../../iam/permissions.js';
+import { audited } from '../events/audit.js';
+import { ownApiTokenById, ownSessionById } from './loaders.js';
+import type { ApiTokenRow, SessionRow } from './types.js';
+
+const createSchema = z.object({
+  name: fields.requiredText(100),
+  expiresAt: z
+    .date()
+    .refine((d) => d.getTime() > Date.now(), { error: 'must be in the future' })
+    .nullish(),
+  scopes: z
+    .array(z.enum(PERMISSIONS, { error: `must contain only known permissions: ${PERMISSIONS.join(', ')}` }))
+    .min(1, { error: 'must contain at least one permission, or be omitted for all' })
+    .max(PERMISSIONS.length)
+    .nullish(),
+});
+
+/** Account credentials are managed with full access only: a narrowed token cannot mint or widen tokens. */
+function requireUnscoped(ctx: Context, action: string) {
+  const viewer = requireViewer(ctx);
+  if (viewer.scopes) throw forbidden(`A scoped API token cannot ${action}; use a session or an unscoped token.`);
+  return viewer;
+}
+
+export async function createApiToken(ctx: Context, rawInput: unknown): Promise<{ secret: string; token: ApiTokenRow }> {
+  const viewer = requireUnscoped(ctx, 'create API tokens');
+  const input = parseInput(createSchema, rawInput);
+  const secret = newSecret('apiToken');
+  return audited(ctx, 'user.token.create', async (tx) => {
+    const [clash] = await tx
+      .select({ id: apiTokens.id })
+      .from(apiTokens)
+      .where(
+        and(
+          eq(apiTokens.userId, viewer.user.id),
+          eq(apiTokens.name, input.name),
+          isNull(apiTokens.revokedAt),
+          or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, new Date())),
+        ),
+      );
+    if (clash) throw userError('name', UserErrorCode.TAKEN, `name "${input.name}" is used by another of your active tokens.`);
+    const [token] = await tx
+      .insert(apiTokens)
+      .values({
+        userId: viewer.user.id,
+        name: input.name,
+        prefix: displayPrefix(secret),
+        secretHash: hashSecret(secret),
+        scopes: input.scopes ? [...new Set(input.scopes)].sort() : null,
+        expiresAt: input.expiresAt ?? null,
+      })
+      .returning();
+    return { result: { secret, token }, target: { type: 'ApiToken', id: token.id }, data: { name: token.name, scopes: token.scopes } };
+  });
+}
+
+async function ownToken(ctx: Context, id: string): Promise<ApiTokenRow> {
+  const token = await ctx.loaders.get(ownApiTokenById).load(id);
+  if (!token) throw notFound('API token');
+  return token;
+}
+
+export async function revokeApiToken(ctx: Context, id: string): Promise<{ token: ApiTokenRow }> {
+  requireViewer(ctx);
+  const token = await ownToken(ctx, id);
+  if (token.revokedAt) throw userError('id', UserErrorCode.EXPIRED, 'The token is already revoked.');
+  return audited(ctx, 'user.token.revoke', async (tx) => {
+    const [revoked] = await tx.update(apiTokens).set({ revokedAt: new Date() }).where(eq(apiTokens.id, id)).returning();
+    return { result: { token: revoked }, target: { type: 'ApiToken', id } };
+  });
+}
+
+/** Replaces a token's secret; the old one stops working at once (tsuru token regenerate). */
+export async function regenerateApiToken(ctx: Context, id: string): Promise<{ secret: string; token: ApiTokenRow }> {
+  requireUnscoped(ctx, 'regenerate API tokens');
+  const token = await ownToken(ctx, id);
+  if (token.revokedAt) throw userError('id', UserErrorCode.EXPIRED, 'A revoked token cannot be regenerated; create a new one.');
+  const secret = newSecret('apiToken');
+  return audited(ctx, 'user.token.regenerate', async (tx) => {
+    const [updated] = await tx
+      .update(apiTokens)
+      .set({ secretHash: hashSecret(secret), prefix: displayPrefix(secret), lastUsedAt: null })
+      .where(eq(apiTokens.id, id))
+      .returning();
+    return { result: { secret, token: updated }, target: { type: 'ApiToken', id } };
+  });
+}
+
+export async function revokeSession(ctx: Context, id: string): Promise<{ session: SessionRow }> {
+  requireViewer(ctx);
+  const session = await ctx.loaders.get(ownSessionById).load(id);
+  if (!session) throw notFound('Session');
+  if (session.endedAt) throw userError('id', UserErrorCode.EXPIRED, 'The session has already ended.');
+  return audited(ctx, 'user.session.revoke', async (tx) => {
+    const [ended] = await tx.update(sessions).set({ endedAt: new Date() }).where(eq(sessions.id, id)).returning();
+    return { result: { session: ended }, target: { type: 'Session', id } };
+  });
+}

@@ -1,0 +1,98 @@
+import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Context, UserRow } from '../../graphql/context.js';
+import { ConnectionArgs } from '../../graphql/connection.js';
+import { registerNodeType } from '../../graphql/node-registry.js';
+import { idOf, toGlobalId } from '../../graphql/relay.js';
+import { payload } from '../../graphql/user-errors.js';
+import { withoutNulls } from '../../graphql/inputs.js';
+import { invitationsOfUser, membershipsOfUser, teamsOfUser } from '../teams/loaders.js';
+import {
+  InvitationConnection,
+  InvitationConnectionArgs,
+  MembershipConnection,
+  MembershipConnectionArgs,
+  TeamConnection,
+  TeamConnectionArgs,
+} from '../teams/types.js';
+import { apiTokensOfUser, sessionsOfUser } from '../tokens/loaders.js';
+import { ApiTokenConnection, SessionConnection } from '../tokens/types.js';
+import { AdminCreateUserInput, AdminDeleteUserInput, AdminUpdateUserInput, DeleteUserPayload, DeleteViewerInput, UpdateViewerInput, UserPayload } from './inputs.js';
+import { allUsers, userById } from './loaders.js';
+import * as service from './service.js';
+import { User, UserConnection, UserConnectionArgs } from './types.js';
+
+registerNodeType('User', (ctx, id) => ctx.loaders.get(userById).load(id));
+
+const userIdOf = (id: string) => idOf('User', id, 'userId');
+
+@Resolver(() => User)
+export class UserResolver {
+  @Query(() => User, { nullable: true, description: 'The user making the request: profile, teams, invitations, tokens and sessions.' })
+  viewer(@Ctx() ctx: Context): UserRow | null {
+    return ctx.viewer?.user ?? null;
+  }
+
+  @Query(() => User, { nullable: true, description: 'A user by email, with their teams (platform admins; Storj admin API).' })
+  user(@Arg('email', () => String, { description: 'The user’s email address.' }) email: string, @Ctx() ctx: Context) {
+    return service.userByEmail(ctx, email);
+  }
+
+  @Query(() => UserConnection, { nullable: true, description: 'All users, newest first (platform admins).' })
+  users(@Args(() => UserConnectionArgs) args: UserConnectionArgs, @Ctx() ctx: Context) {
+    return allUsers.root(ctx, args);
+  }
+
+  @FieldResolver(() => MembershipConnection, { description: 'The user’s team memberships (in teams you can read).' })
+  memberships(@Root() user: UserRow, @Args(() => MembershipConnectionArgs) args: MembershipConnectionArgs, @Ctx() ctx: Context) {
+    return membershipsOfUser.forParent(ctx, user.id, args);
+  }
+
+  @FieldResolver(() => TeamConnection, { description: 'The teams the user is a member of (those you can read); by name.' })
+  teams(@Root() user: UserRow, @Args(() => TeamConnectionArgs) args: TeamConnectionArgs, @Ctx() ctx: Context) {
+    return teamsOfUser.forParent(ctx, user.id, args);
+  }
+
+  @FieldResolver(() => InvitationConnection, {
+    nullable: true,
+    description: 'Invitations addressed to the user’s email; pending ones by default. Only for yourself and platform admins.',
+  })
+  invitations(@Root() user: UserRow, @Args(() => InvitationConnectionArgs) args: InvitationConnectionArgs, @Ctx() ctx: Context) {
+    return invitationsOfUser.forParent(ctx, user.id, args);
+  }
+
+  @FieldResolver(() => ApiTokenConnection, { nullable: true, description: 'The user’s API tokens, newest first (never their secrets). Only for yourself and platform admins.' })
+  apiTokens(@Root() user: UserRow, @Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() ctx: Context) {
+    return apiTokensOfUser.forParent(ctx, user.id, args);
+  }
+
+  @FieldResolver(() => SessionConnection, { nullable: true, description: 'The user’s sessions, newest first. Only for yourself and platform admins.' })
+  sessions(@Root() user: UserRow, @Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() ctx: Context) {
+    return sessionsOfUser.forParent(ctx, user.id, args);
+  }
+
+  @Mutation(() => UserPayload, { description: 'Changes your name, short name or email.' })
+  updateViewer(@Arg('input', () => UpdateViewerInput) input: UpdateViewerInput, @Ctx() ctx: Context) {
+    return payload(() => service.updateViewer(ctx, withoutNulls(input)));
+  }
+
+  @Mutation(() => DeleteUserPayload, { description: 'Deletes your account; refused while you own a team.' })
+  deleteViewer(@Arg('input', () => DeleteViewerInput) input: DeleteViewerInput, @Ctx() ctx: Context) {
+    return payload(async () => ({ deletedUserId: toGlobalId('User', (await service.deleteViewer(ctx, input)).deletedUserId) }));
+  }
+
+  @Mutation(() => UserPayload, { description: 'Creates a user (platform admins).' })
+  adminCreateUser(@Arg('input', () => AdminCreateUserInput) input: AdminCreateUserInput, @Ctx() ctx: Context) {
+    return payload(() => service.adminCreateUser(ctx, withoutNulls(input)));
+  }
+
+  @Mutation(() => UserPayload, { description: 'Changes a user’s email, names, team limit, status or platform role (platform admins).' })
+  adminUpdateUser(@Arg('input', () => AdminUpdateUserInput) input: AdminUpdateUserInput, @Ctx() ctx: Context) {
+    const { userId, ...change } = input;
+    return payload(() => service.adminUpdateUser(ctx, userIdOf(userId), withoutNulls(change)));
+  }
+
+  @Mutation(() => DeleteUserPayload, { description: 'Deletes a user (platform admins); refused while they own teams.' })
+  adminDeleteUser(@Arg('input', () => AdminDeleteUserInput) input: AdminDeleteUserInput, @Ctx() ctx: Context) {
+    return payload(async () => ({ deletedUserId: toGlobalId('User', (await service.adminDeleteUser(ctx, userIdOf(input.userId))).deletedUserId) }));
+  }
+}

@@ -1,0 +1,124 @@
+import { and, count, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { hashPassword, verifyPassword } from '../../auth/passwords.js';
+import { requireViewer } from '../../auth/viewer.js';
+import type { Executor } from '../../db/client.js';
+import { memberships, users } from '../../db/schema/index.js';
+import type { Context, UserRow } from '../../graphql/context.js';
+import { notFound } from '../../graphql/errors.js';
+import { UserErrorCode, userError } from '../../graphql/user-errors.js';
+import { fields, parseInput } from '../../graphql/validation.js';
+import { insertUser, newUserSchema, withEmailUniqueness } from '../accounts/service.js';
+import { audited } from '../events/audit.js';
+
+const profileSchema = z.object({
+  email: fields.email.optional(),
+  fullName: fields.personName().optional(),
+  shortName: fields.personName(50).optional(),
+});
+
+/** Refuses to delete someone who still owns teams: ownership must move first. */
+async function ensureOwnsNoTeams(tx: Executor, userId: string, field: string[], who: string): Promise<void> {
+  const [{ owned }] = await tx
+    .select({ owned: count() })
+    .from(memberships)
+    .where(and(eq(memberships.userId, userId), eq(memberships.role, 'OWNER')));
+  if (owned > 0)
+    throw userError(field, UserErrorCode.IN_USE, `${who} still own${who === 'You' ? '' : 's'} ${owned} team${owned > 1 ? 's' : ''}; transfer or delete them first.`);
+}
+
+async function ensureEmailFree(tx: Executor, email: string, userId: string): Promise<void> {
+  const [other] = await tx.select({ id: users.id }).from(users).where(eq(users.email, email));
+  if (other && other.id !== userId) throw userError('email', UserErrorCode.TAKEN, `email ${email} is already registered.`);
+}
+
+export async function updateViewer(ctx: Context, rawInput: unknown): Promise<{ user: UserRow }> {
+  const viewer = requireViewer(ctx);
+  const input = parseInput(profileSchema, rawInput);
+  return withEmailUniqueness(input.email ?? '', () =>
+    audited(ctx, 'user.update', async (tx) => {
+      if (input.email) await ensureEmailFree(tx, input.email, viewer.user.id);
+      const [user] = await tx.update(users).set(input).where(eq(users.id, viewer.user.id)).returning();
+      return { result: { user }, target: { type: 'User', id: user.id }, data: { changed: Object.keys(input) } };
+    }),
+  );
+}
+
+export async function deleteViewer(ctx: Context, rawInput: { password?: unknown }): Promise<{ deletedUserId: string }> {
+  const viewer = requireViewer(ctx);
+  const { password } = parseInput(z.object({ password: z.string().min(1, { error: 'must not be empty' }) }), rawInput);
+  const [user] = await ctx.db.select().from(users).where(eq(users.id, viewer.user.id));
+  if (!(await verifyPassword(password, user.passwordHash))) throw userError('password', UserErrorCode.INVALID_CREDENTIALS, 'password is wrong.');
+  return audited(ctx, 'user.delete', async (tx) => {
+    await ensureOwnsNoTeams(tx, user.id, ['input'], 'You');
+    await tx.delete(users).where(eq(users.id, user.id));
+    return { result: { deletedUserId: user.id }, target: { type: 'User', id: user.id }, actor: { id: user.id, email: user.email } };
+  });
+}
+
+// ---- platform admin (Storj admin API, by email) ----------------------------------------------
+
+const adminCreateSchema = newUserSchema.extend({
+  platformRole: z.enum(['USER', 'ADMIN']).default('USER'),
+  teamLimit: z.number().int().min(0, { error: 'must be 0 or more' }).max(10_000, { error: 'must be at most 10000' }).optional(),
+});
+
+export async function adminCreateUser(ctx: Context, rawInput: unknown): Promise<{ user: UserRow }> {
+  const { password, ...profile } = parseInput(adminCreateSchema, rawInput);
+  const passwordHash = await hashPassword(password);
+  return withEmailUniqueness(profile.email, () =>
+    audited(ctx, 'admin.user.create', async (tx) => {
+      const user = await insertUser(tx, { ...profile, passwordHash });
+      return { result: { user }, target: { type: 'User', id: user.id }, data: { email: user.email, platformRole: user.platformRole } };
+    }),
+  );
+}
+
+const adminUpdateSchema = profileSchema.extend({
+  teamLimit: z.number().int().min(0, { error: 'must be 0 or more' }).max(10_000, { error: 'must be at most 10000' }).optional(),
+  status: z.enum(['ACTIVE', 'SUSPENDED']).optional(),
+  platformRole: z.enum(['USER', 'ADMIN']).optional(),
+});
+
+async function anyUser(ctx: Context, userId: string): Promise<UserRow> {
+  const [user] = await ctx.db.select().from(users).where(eq(users.id, userId));
+  if (!user) throw notFound('User');
+  return user;
+}
+
+export async function adminUpdateUser(ctx: Context, userId: string, rawInput: unknown): Promise<{ user: UserRow }> {
+  const input = parseInput(adminUpdateSchema, rawInput);
+  const target = await anyUser(ctx, userId);
+  // An admin cannot lock themself out; another admin has to do it.
+  if (target.id === ctx.viewer?.user.id && (input.status === 'SUSPENDED' || input.platformRole === 'USER'))
+    throw userError(input.status === 'SUSPENDED' ? 'status' : 'platformRole', UserErrorCode.NOT_ALLOWED, 'You cannot suspend or demote yourself.');
+  return withEmailUniqueness(input.email ?? '', () =>
+    audited(ctx, 'admin.user.update', async (tx) => {
+      if (input.email) await ensureEmailFree(tx, input.email, userId);
+      const [user] = await tx.update(users).set(input).where(eq(users.id, userId)).returning();
+      return { result: { user }, target: { type: 'User', id: userId }, data: { changed: input } };
+    }),
+  );
+}
+
+export async function adminDeleteUser(ctx: Context, userId: string): Promise<{ deletedUserId: string }> {
+  const target = await anyUser(ctx, userId);
+  if (target.id === ctx.viewer?.user.id)
+    throw userError('userId', UserErrorCode.NOT_ALLOWED, 'Delete your own account with deleteViewer.');
+  return audited(ctx, 'admin.user.delete', async (tx) => {
+    await ensureOwnsNoTeams(tx, userId, ['input', 'userId'], target.email);
+    await tx.delete(users).where(eq(users.id, userId));
+    return { result: { deletedUserId: userId }, target: { type: 'User', id: userId }, data: { email: target.email } };
+  });
+}
+
+/** A user by email, for platform admins (the entry point's rule checks that). */
+export async function userByEmail(ctx: Context, rawEmail: string): Promise<UserRow> {
+  const email = rawEmail.trim().toLowerCase();
+  const [user] = await ctx.db
+    .select()
+    .from(users)
+    .where(and(eq(users.email, email), ctx.policy.usersVisible(users.id)));
+  if (!user) throw notFound(`User ${email}`);
+  return user;
+}
