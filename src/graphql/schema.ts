@@ -38,6 +38,8 @@ export async function buildBareSchema(): Promise<GraphQLSchema> {
     validate: false,
   });
   encodeNodeIds(schema);
+  schema.getQueryType()!.description = 'Entry points for reading: the viewer, teams, users and any object by global ID.';
+  schema.getMutationType()!.description = 'Entry points for changing things; each takes one `input` and returns a payload with `userErrors`.';
   return schema;
 }
 

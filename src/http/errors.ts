@@ -19,9 +19,11 @@ const REQUEST_ERROR_CODES = new Set([
 function isExpected(error: unknown): boolean {
   const original = unwrapResolverError(error);
   if (original instanceof ClientError) return true;
-  if (original instanceof GraphQLError && !original.originalError) {
-    const code = original.extensions?.code;
-    return typeof code !== 'string' || REQUEST_ERROR_CODES.has(code) || code === 'UNAUTHENTICATED' || code === 'FORBIDDEN';
+  // Parse, validation and variable errors: Apollo wraps graphql-js's errors, which describe the
+  // request, never the server. Anything else without our ClientError type is unexpected.
+  if (original instanceof GraphQLError) {
+    const code = (error as GraphQLError).extensions?.code ?? original.extensions?.code;
+    return typeof code === 'string' && REQUEST_ERROR_CODES.has(code);
   }
   return false;
 }
@@ -34,7 +36,15 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }
-  return { message: INTERNAL_MESSAGE, locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  // A request id set where the error was raised (context creation) is kept; otherwise the
+  // plugin below adds it once the request's context is known.
+  const requestId = formatted.extensions?.requestId;
+  return {
+    message: INTERNAL_MESSAGE,
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}) },
+  };
 }
 
 /** Logs unexpected errors with the request id, and gives the client that id. */

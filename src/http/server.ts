@@ -10,7 +10,8 @@ import { authenticate } from '../auth/authenticate.js';
 import { withStatementScope, type StatementScope } from '../db/statements.js';
 import { Context, type AppServices } from '../graphql/context.js';
 import { buildGraphqlSchema } from '../graphql/schema.js';
-import { errorLoggingPlugin, formatError } from './errors.js';
+import { INTERNAL_MESSAGE, errorLoggingPlugin, formatError } from './errors.js';
+import { GraphQLError } from 'graphql';
 import { playgroundRouter } from './playground.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -96,7 +97,15 @@ export async function startServer(services: AppServices): Promise<RunningServer>
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const r = req as ScopedRequest;
-        const auth = await authenticate(database.db, req.get('authorization'), logger);
+        let auth;
+        try {
+          auth = await authenticate(database.db, req.get('authorization'), logger);
+        } catch (error) {
+          logger.error({ err: error, requestId: r.requestId }, 'authentication failed unexpectedly');
+          throw new GraphQLError(INTERNAL_MESSAGE, {
+            extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: r.requestId, http: { status: 503 } },
+          });
+        }
         return new Context(
           services,
           r.requestId!,

@@ -76,9 +76,15 @@ export class CreateApiTokenInput {
   scopes?: string[] | null;
 }
 
-@InputType({ description: 'Identifies one of your API tokens.' })
-export class ApiTokenIdInput {
-  @Field(() => ID, { description: 'The token’s ID.' })
+@InputType({ description: 'The API token to revoke.' })
+export class RevokeApiTokenInput {
+  @Field(() => ID, { description: 'The ID of one of your tokens.' })
+  id!: string;
+}
+
+@InputType({ description: 'The API token to give a new secret.' })
+export class RegenerateApiTokenInput {
+  @Field(() => ID, { description: 'The ID of one of your tokens.' })
   id!: string;
 }
 

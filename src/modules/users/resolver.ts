@@ -71,28 +71,28 @@ export class UserResolver {
   }
 
   @Mutation(() => UserPayload, { description: 'Changes your name, short name or email.' })
-  updateViewer(@Arg('input', () => UpdateViewerInput) input: UpdateViewerInput, @Ctx() ctx: Context) {
+  updateViewer(@Arg('input', () => UpdateViewerInput, { description: 'What to do; see the input type for each field.' }) input: UpdateViewerInput, @Ctx() ctx: Context) {
     return payload(() => service.updateViewer(ctx, withoutNulls(input)));
   }
 
   @Mutation(() => DeleteUserPayload, { description: 'Deletes your account; refused while you own a team.' })
-  deleteViewer(@Arg('input', () => DeleteViewerInput) input: DeleteViewerInput, @Ctx() ctx: Context) {
+  deleteViewer(@Arg('input', () => DeleteViewerInput, { description: 'What to do; see the input type for each field.' }) input: DeleteViewerInput, @Ctx() ctx: Context) {
     return payload(async () => ({ deletedUserId: toGlobalId('User', (await service.deleteViewer(ctx, input)).deletedUserId) }));
   }
 
   @Mutation(() => UserPayload, { description: 'Creates a user (platform admins).' })
-  adminCreateUser(@Arg('input', () => AdminCreateUserInput) input: AdminCreateUserInput, @Ctx() ctx: Context) {
+  adminCreateUser(@Arg('input', () => AdminCreateUserInput, { description: 'What to do; see the input type for each field.' }) input: AdminCreateUserInput, @Ctx() ctx: Context) {
     return payload(() => service.adminCreateUser(ctx, withoutNulls(input)));
   }
 
   @Mutation(() => UserPayload, { description: 'Changes a user’s email, names, team limit, status or platform role (platform admins).' })
-  adminUpdateUser(@Arg('input', () => AdminUpdateUserInput) input: AdminUpdateUserInput, @Ctx() ctx: Context) {
+  adminUpdateUser(@Arg('input', () => AdminUpdateUserInput, { description: 'What to do; see the input type for each field.' }) input: AdminUpdateUserInput, @Ctx() ctx: Context) {
     const { userId, ...change } = input;
     return payload(() => service.adminUpdateUser(ctx, userIdOf(userId), withoutNulls(change)));
   }
 
   @Mutation(() => DeleteUserPayload, { description: 'Deletes a user (platform admins); refused while they own teams.' })
-  adminDeleteUser(@Arg('input', () => AdminDeleteUserInput) input: AdminDeleteUserInput, @Ctx() ctx: Context) {
+  adminDeleteUser(@Arg('input', () => AdminDeleteUserInput, { description: 'What to do; see the input type for each field.' }) input: AdminDeleteUserInput, @Ctx() ctx: Context) {
     return payload(async () => ({ deletedUserId: toGlobalId('User', (await service.adminDeleteUser(ctx, userIdOf(input.userId))).deletedUserId) }));
   }
 }
