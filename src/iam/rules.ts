@@ -9,6 +9,14 @@ export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, ct
   ctx.viewer ? true : unauthenticated(ctx.authFailure ?? undefined),
 );
 
+/**
+ * Open to anonymous callers, but a token that was presented and refused (revoked, expired,
+ * suspended user) is an error, not a silent fall-back to anonymous.
+ */
+export const anyoneWithoutBadToken = rule({ cache: 'contextual' })((_parent, _args, ctx: Context) =>
+  ctx.authFailure ? unauthenticated(ctx.authFailure) : true,
+);
+
 /** The caller may manage users platform-wide (platform ADMIN, or a platform binding with user:manage). */
 export const canManageUsers = rule({ cache: 'contextual' })(async (_parent, _args, ctx: Context) => {
   if (!ctx.viewer) return unauthenticated(ctx.authFailure ?? undefined);
@@ -35,9 +43,9 @@ const selfOrUserManager = rule({ cache: 'strict' })(async (user: { id: string },
  */
 export const rules = {
   Query: {
-    viewer: allow,
-    node: allow,
-    nodes: allow,
+    viewer: anyoneWithoutBadToken,
+    node: anyoneWithoutBadToken,
+    nodes: anyoneWithoutBadToken,
     team: isAuthenticated,
     teams: isAuthenticated,
     user: canManageUsers,
