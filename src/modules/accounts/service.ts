@@ -2,7 +2,7 @@ import { and, eq, gt, isNull, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import { decoyHash, hashPassword, verifyPassword } from '../../auth/passwords.js';
 import { hashSecret, newSecret } from '../../auth/secrets.js';
-import { requireViewer } from '../../auth/viewer.js';
+import { requireFullAccess, requireViewer } from '../../auth/viewer.js';
 import type { Executor } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { passwordResets, sessions, users } from '../../db/schema/index.js';
@@ -105,7 +105,7 @@ export async function logIn(ctx: Context, rawInput: { email?: unknown; password?
 
 /** Ends the current session, or every other session of the viewer (accounts API `others=True`). */
 export async function logOut(ctx: Context, allOtherSessions: boolean): Promise<{ endedSessions: number; user: UserRow }> {
-  const viewer = requireViewer(ctx);
+  const viewer = allOtherSessions ? requireFullAccess(ctx, 'end other sessions') : requireViewer(ctx);
   if (!allOtherSessions && viewer.via !== 'SESSION')
     throw userError(
       ['input', 'allOtherSessions'],
@@ -133,7 +133,7 @@ async function endSessions(tx: Executor, userId: string, except?: string): Promi
 }
 
 export async function changePassword(ctx: Context, rawInput: { currentPassword?: unknown; newPassword?: unknown }): Promise<{ user: UserRow }> {
-  const viewer = requireViewer(ctx);
+  const viewer = requireFullAccess(ctx, 'change the password');
   const { currentPassword, newPassword } = parseInput(
     z.object({ currentPassword: z.string().min(1, { error: 'must not be empty' }), newPassword: fields.password }),
     rawInput,

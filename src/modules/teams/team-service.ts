@@ -1,6 +1,6 @@
 import { and, count, eq, gte, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { requireViewer } from '../../auth/viewer.js';
+import { requireFullAccess } from '../../auth/viewer.js';
 import type { Tx } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { apps, bucketUsage, buckets, clusters, memberships, teams, users } from '../../db/schema/index.js';
@@ -48,7 +48,8 @@ export async function lockTeam(tx: Tx, teamId: string): Promise<TeamRow> {
 }
 
 export async function createTeam(ctx: Context, rawInput: unknown): Promise<{ team: TeamRow }> {
-  const viewer = requireViewer(ctx);
+  // No permission covers creating a team (it belongs to nobody yet), so a narrowed token may not.
+  const viewer = requireFullAccess(ctx, 'create teams');
   const input = parseInput(createSchema, rawInput);
   try {
     return await audited(ctx, 'team.create', async (tx) => {
@@ -82,7 +83,8 @@ export async function updateTeam(ctx: Context, teamId: string, rawInput: unknown
         const [existing] = await tx.select({ id: teams.id }).from(teams).where(eq(teams.slug, input.slug));
         if (existing && existing.id !== teamId) throw slugTaken(input.slug);
       }
-      const [team] = await tx.update(teams).set(input).where(eq(teams.id, teamId)).returning();
+      // Setting updatedAt also keeps the statement valid when the input changes nothing.
+      const [team] = await tx.update(teams).set({ ...input, updatedAt: new Date() }).where(eq(teams.id, teamId)).returning();
       return { result: { team }, target: { type: 'Team', id: teamId }, teamId, data: { changed: Object.keys(input) } };
     });
   } catch (error) {
@@ -107,9 +109,11 @@ export async function deleteTeam(ctx: Context, teamId: string): Promise<{ delete
         usageDays: sql<number>`(select count(*) from ${bucketUsage} where ${and(eq(bucketUsage.teamId, teamId), gte(bucketUsage.day, monthStart.toISOString().slice(0, 10)))})`.mapWith(Number),
       })
       .from(sql`(select 1) as one`);
-    const owned = (['apps', 'clusters', 'buckets'] as const).filter((k) => usage[k] > 0).map((k) => `${usage[k]} ${k}`);
+    const owned = (['apps', 'clusters', 'buckets'] as const)
+      .filter((k) => usage[k] > 0)
+      .map((k) => `${usage[k]} ${usage[k] === 1 ? k.slice(0, -1) : k}`);
     if (owned.length)
-      throw userError(['input', 'teamId'], UserErrorCode.IN_USE, `The team still owns ${owned.join(', ')}; delete them first.`);
+      throw userError(['input', 'teamId'], UserErrorCode.IN_USE, `The team still owns ${owned.join(', ')}; delete ${owned.length === 1 && owned[0].startsWith('1 ') ? 'it' : 'them'} first.`);
     if (usage.usageDays > 0)
       throw userError(
         ['input', 'teamId'],

@@ -1,10 +1,10 @@
 import { and, eq, isNull, or, gt } from 'drizzle-orm';
 import { z } from 'zod';
 import { displayPrefix, hashSecret, newSecret } from '../../auth/secrets.js';
-import { requireViewer } from '../../auth/viewer.js';
+import { requireFullAccess } from '../../auth/viewer.js';
 import { apiTokens, sessions } from '../../db/schema/index.js';
 import type { Context } from '../../graphql/context.js';
-import { forbidden, notFound } from '../../graphql/errors.js';
+import { notFound } from '../../graphql/errors.js';
 import { UserErrorCode, userError } from '../../graphql/user-errors.js';
 import { fields, parseInput } from '../../graphql/validation.js';
 import { PERMISSIONS } from '../../iam/permissions.js';
@@ -25,15 +25,8 @@ const createSchema = z.object({
     .nullish(),
 });
 
-/** Account credentials are managed with full access only: a narrowed token cannot mint or widen tokens. */
-function requireUnscoped(ctx: Context, action: string) {
-  const viewer = requireViewer(ctx);
-  if (viewer.scopes) throw forbidden(`A scoped API token cannot ${action}; use a session or an unscoped token.`);
-  return viewer;
-}
-
 export async function createApiToken(ctx: Context, rawInput: unknown): Promise<{ secret: string; token: ApiTokenRow }> {
-  const viewer = requireUnscoped(ctx, 'create API tokens');
+  const viewer = requireFullAccess(ctx, 'create API tokens');
   const input = parseInput(createSchema, rawInput);
   const secret = newSecret('apiToken');
   return audited(ctx, 'user.token.create', async (tx) => {
@@ -71,7 +64,8 @@ async function ownToken(ctx: Context, id: string): Promise<ApiTokenRow> {
 }
 
 export async function revokeApiToken(ctx: Context, id: string): Promise<{ token: ApiTokenRow }> {
-  requireViewer(ctx);
+  // A scoped token may revoke itself (that only reduces access), not its owner's other tokens.
+  if (ctx.viewer?.credentialId !== id) requireFullAccess(ctx, 'revoke other API tokens');
   const token = await ownToken(ctx, id);
   if (token.revokedAt) throw userError('id', UserErrorCode.EXPIRED, 'The token is already revoked.');
   return audited(ctx, 'user.token.revoke', async (tx) => {
@@ -82,7 +76,7 @@ export async function revokeApiToken(ctx: Context, id: string): Promise<{ token:
 
 /** Replaces a token's secret; the old one stops working at once (tsuru token regenerate). */
 export async function regenerateApiToken(ctx: Context, id: string): Promise<{ secret: string; token: ApiTokenRow }> {
-  requireUnscoped(ctx, 'regenerate API tokens');
+  requireFullAccess(ctx, 'regenerate API tokens');
   const token = await ownToken(ctx, id);
   if (token.revokedAt) throw userError('id', UserErrorCode.EXPIRED, 'A revoked token cannot be regenerated; create a new one.');
   const secret = newSecret('apiToken');
@@ -97,7 +91,7 @@ export async function regenerateApiToken(ctx: Context, id: string): Promise<{ se
 }
 
 export async function revokeSession(ctx: Context, id: string): Promise<{ session: SessionRow }> {
-  requireViewer(ctx);
+  if (ctx.viewer?.credentialId !== id) requireFullAccess(ctx, 'end sessions');
   const session = await ctx.loaders.get(ownSessionById).load(id);
   if (!session) throw notFound('Session');
   if (session.endedAt) throw userError('id', UserErrorCode.EXPIRED, 'The session has already ended.');

@@ -1,7 +1,7 @@
 import { and, count, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { hashPassword, verifyPassword } from '../../auth/passwords.js';
-import { requireViewer } from '../../auth/viewer.js';
+import { requireFullAccess } from '../../auth/viewer.js';
 import type { Executor } from '../../db/client.js';
 import { memberships, users } from '../../db/schema/index.js';
 import type { Context, UserRow } from '../../graphql/context.js';
@@ -18,13 +18,17 @@ const profileSchema = z.object({
 });
 
 /** Refuses to delete someone who still owns teams: ownership must move first. */
-async function ensureOwnsNoTeams(tx: Executor, userId: string, field: string[], who: string): Promise<void> {
+async function ensureOwnsNoTeams(tx: Executor, userId: string, field: string[] | null, who: string): Promise<void> {
   const [{ owned }] = await tx
     .select({ owned: count() })
     .from(memberships)
     .where(and(eq(memberships.userId, userId), eq(memberships.role, 'OWNER')));
   if (owned > 0)
-    throw userError(field, UserErrorCode.IN_USE, `${who} still own${who === 'You' ? '' : 's'} ${owned} team${owned > 1 ? 's' : ''}; transfer or delete them first.`);
+    throw userError(
+      field,
+      UserErrorCode.IN_USE,
+      `${who} still own${who === 'You' ? '' : 's'} ${owned} team${owned > 1 ? 's' : ''}; transfer ownership or delete ${owned > 1 ? 'them' : 'it'} first.`,
+    );
 }
 
 async function ensureEmailFree(tx: Executor, email: string, userId: string): Promise<void> {
@@ -33,24 +37,24 @@ async function ensureEmailFree(tx: Executor, email: string, userId: string): Pro
 }
 
 export async function updateViewer(ctx: Context, rawInput: unknown): Promise<{ user: UserRow }> {
-  const viewer = requireViewer(ctx);
+  const viewer = requireFullAccess(ctx, 'change the account');
   const input = parseInput(profileSchema, rawInput);
   return withEmailUniqueness(input.email ?? '', () =>
     audited(ctx, 'user.update', async (tx) => {
       if (input.email) await ensureEmailFree(tx, input.email, viewer.user.id);
-      const [user] = await tx.update(users).set(input).where(eq(users.id, viewer.user.id)).returning();
+      const [user] = await tx.update(users).set({ ...input, updatedAt: new Date() }).where(eq(users.id, viewer.user.id)).returning();
       return { result: { user }, target: { type: 'User', id: user.id }, data: { changed: Object.keys(input) } };
     }),
   );
 }
 
 export async function deleteViewer(ctx: Context, rawInput: { password?: unknown }): Promise<{ deletedUserId: string }> {
-  const viewer = requireViewer(ctx);
+  const viewer = requireFullAccess(ctx, 'delete the account');
   const { password } = parseInput(z.object({ password: z.string().min(1, { error: 'must not be empty' }) }), rawInput);
   const [user] = await ctx.db.select().from(users).where(eq(users.id, viewer.user.id));
   if (!(await verifyPassword(password, user.passwordHash))) throw userError('password', UserErrorCode.INVALID_CREDENTIALS, 'password is wrong.');
   return audited(ctx, 'user.delete', async (tx) => {
-    await ensureOwnsNoTeams(tx, user.id, ['input'], 'You');
+    await ensureOwnsNoTeams(tx, user.id, null, 'You');
     await tx.delete(users).where(eq(users.id, user.id));
     return { result: { deletedUserId: user.id }, target: { type: 'User', id: user.id }, actor: { id: user.id, email: user.email } };
   });
@@ -95,7 +99,7 @@ export async function adminUpdateUser(ctx: Context, userId: string, rawInput: un
   return withEmailUniqueness(input.email ?? '', () =>
     audited(ctx, 'admin.user.update', async (tx) => {
       if (input.email) await ensureEmailFree(tx, input.email, userId);
-      const [user] = await tx.update(users).set(input).where(eq(users.id, userId)).returning();
+      const [user] = await tx.update(users).set({ ...input, updatedAt: new Date() }).where(eq(users.id, userId)).returning();
       return { result: { user }, target: { type: 'User', id: userId }, data: { changed: input } };
     }),
   );
