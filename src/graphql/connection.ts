@@ -119,26 +119,34 @@ interface Cursor {
   id: string;
 }
 
-function encodeCursor(value: unknown, id: string): string {
+/**
+ * A cursor names the list and order it came from, so that one from another list or order is
+ * refused instead of paging wrongly.
+ */
+function encodeCursor(list: string, value: unknown, id: string): string {
   const v = value instanceof Date ? value.toISOString() : typeof value === 'bigint' ? value.toString() : value;
-  return Buffer.from(JSON.stringify([v, id])).toString('base64url');
+  return Buffer.from(JSON.stringify([list, v, id])).toString('base64url');
 }
 
-function decodeCursor(cursor: string, field: 'after' | 'before'): Cursor {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function decodeCursor(cursor: string, argument: 'after' | 'before', list: string, column: AnyColumn): Cursor {
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(parsed) &&
-      parsed.length === 2 &&
-      (typeof parsed[0] === 'string' || typeof parsed[0] === 'number') &&
-      typeof parsed[1] === 'string' &&
-      /^[0-9a-f-]{36}$/.test(parsed[1])
-    )
-      return { value: parsed[0], id: parsed[1] };
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // fall through to the error below
+    parsed = null;
   }
-  throw badInput(field, 'is not a cursor of this list; use a cursor returned by it.');
+  if (Array.isArray(parsed) && parsed.length === 3 && parsed[0] === list && typeof parsed[2] === 'string' && UUID.test(parsed[2])) {
+    const value: unknown = parsed[1];
+    const isTime = column.dataType === 'date';
+    const valid =
+      column.dataType === 'number'
+        ? typeof value === 'number'
+        : typeof value === 'string' && (!isTime || !Number.isNaN(Date.parse(value)));
+    if (valid) return { value: value as string | number, id: parsed[2] };
+  }
+  throw badInput(argument, 'is not a cursor of this list in this order; use a cursor the same query returned.');
 }
 
 interface PageRequest {
@@ -147,17 +155,17 @@ interface PageRequest {
   cursor?: Cursor;
 }
 
-function pageRequest(args: ConnectionArgs): PageRequest {
+function pageRequest(args: ConnectionArgs, list: string, column: AnyColumn): PageRequest {
   const { first, last, after, before } = args;
   if (first != null && last != null) throw badInput('first', 'pass either first or last, not both.');
   for (const [name, value] of [['first', first], ['last', last]] as const)
     if (value != null && (value < 1 || value > 100)) throw badInput(name, 'must be between 1 and 100.');
   if (last != null) {
     if (after != null) throw badInput('after', 'use after with first, and before with last.');
-    return { limit: last, backward: true, cursor: before ? decodeCursor(before, 'before') : undefined };
+    return { limit: last, backward: true, cursor: before != null ? decodeCursor(before, 'before', list, column) : undefined };
   }
   if (before != null) throw badInput('before', 'use before with last, and after with first.');
-  return { limit: first ?? 20, backward: false, cursor: after ? decodeCursor(after, 'after') : undefined };
+  return { limit: first ?? 20, backward: false, cursor: after != null ? decodeCursor(after, 'after', list, column) : undefined };
 }
 
 interface OrderArgs {
@@ -197,12 +205,12 @@ export class ConnectionDef<F extends Fields, TArgs extends ConnectionArgs & Orde
     const field = args.orderBy?.field ?? this.spec.defaultOrder.field;
     const direction = args.orderBy?.direction ?? this.spec.defaultOrder.direction;
     const column = this.spec.orderColumns[field];
-    return { column, direction, key: this.sortKeys.get(column)! };
+    return { column, direction, key: this.sortKeys.get(column)!, list: `${this.spec.name}:${field}` };
   }
 
   private async fetchPages(ctx: Context, args: TArgs, parentIds: readonly string[] | null): Promise<Page<Row<F>>[]> {
-    const request = pageRequest(args);
     const order = this.order(args);
+    const request = pageRequest(args, order.list, order.column);
     const ascending = (order.direction === OrderDirection.ASC) !== request.backward;
     const { column } = order;
     const id = this.spec.fields.id;
@@ -275,8 +283,8 @@ export class ConnectionDef<F extends Fields, TArgs extends ConnectionArgs & Orde
   }
 
   private connection(page: Page<Row<F>>, args: TArgs, totalCount: () => Promise<number>): Connection<Row<F>> {
-    const { key } = this.order(args);
-    const edges = page.rows.map((node) => ({ cursor: encodeCursor(node[key], node.id as string), node }));
+    const { key, list } = this.order(args);
+    const edges = page.rows.map((node) => ({ cursor: encodeCursor(list, node[key], node.id as string), node }));
     let counted: Promise<number> | undefined;
     return {
       edges,

@@ -12,8 +12,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** PGlite: a migrated data folder (tar.gz) each test file loads. */
     pgliteTemplate: string;
-    /** Postgres: the admin URL and the name of a migrated template database. */
-    postgresTemplate: { url: string; database: string } | null;
+    /** Postgres: the admin URL, the name of a migrated template database, and this run's database-name prefix. */
+    postgresTemplate: { url: string; database: string; prefix: string } | null;
   }
 }
 
@@ -22,18 +22,20 @@ export default async function setup(project: TestProject) {
   const url = process.env.TEST_DATABASE_URL;
   if (url) {
     const admin = postgres(url, { max: 1, onnotice: () => {} });
-    const template = `graphplane_tpl_${process.pid}_${Date.now()}`;
+    // Every database of this run starts with the prefix, so cleanup never touches another run's.
+    const prefix = `graphplane_t${process.pid}x${Date.now()}`;
+    const template = `${prefix}_template`;
     await admin.unsafe(`create database "${template}"`);
     const templateUrl = withDatabase(url, template);
     const database = await openDatabase({ kind: 'postgres', url: templateUrl, poolMax: 2 });
     await migrateDatabase(database, templateUrl);
     await seedCatalogs(database.db);
     await database.close();
-    project.provide('postgresTemplate', { url, database: template });
+    project.provide('postgresTemplate', { url, database: template, prefix });
     project.provide('pgliteTemplate', '');
     return async () => {
-      // Test files drop their own databases; drop the template and anything a crashed run left.
-      const leftovers = await admin<{ datname: string }[]>`select datname from pg_database where datname like 'graphplane\_t%'`;
+      // Test files drop their own databases; drop the template and whatever a crashed file left.
+      const leftovers = await admin<{ datname: string }[]>`select datname from pg_database where starts_with(datname, ${prefix})`;
       for (const { datname } of leftovers) await admin.unsafe(`drop database if exists "${datname}" with (force)`);
       await admin.end();
     };

@@ -60,7 +60,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
   let database: Database;
   let dropDatabase = async () => {};
   if (pgTemplate) {
-    const name = `graphplane_t${++counter}_${process.pid}_${Date.now()}`;
+    const name = `${pgTemplate.prefix}_${process.pid}_${++counter}`;
     const admin = postgres(pgTemplate.url, { max: 1, onnotice: () => {} });
     await admin.unsafe(`create database "${name}" template "${pgTemplate.database}"`);
     const url = withDatabase(pgTemplate.url, name);
@@ -100,7 +100,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
       body: JSON.stringify({ query, variables }),
     });
-    const body = await response.json();
+    const body = (await response.json()) as GqlResult<T>['body'];
     return { status: response.status, body, headers: response.headers, statements: Number(response.headers.get('x-sql-statements') ?? -1) };
   };
 

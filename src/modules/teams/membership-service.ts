@@ -7,6 +7,7 @@ import { isUniqueViolation } from '../../db/errors.js';
 import { invitations, memberships, users } from '../../db/schema/index.js';
 import type { Context } from '../../graphql/context.js';
 import { forbidden, notFound } from '../../graphql/errors.js';
+import { toGlobalId } from '../../graphql/relay.js';
 import { UserErrorCode, userError } from '../../graphql/user-errors.js';
 import { fields, parseInput } from '../../graphql/validation.js';
 import { TEAM_ROLE_RANK } from '../../iam/permissions.js';
@@ -153,7 +154,7 @@ export async function acceptInvitation(
       result: { membership },
       target: { type: 'Membership', id: membership.id },
       teamId: invitation.teamId,
-      data: { invitationId: invitation.id, role: invitation.role },
+      data: { invitationId: toGlobalId('Invitation', invitation.id), role: invitation.role },
     };
   });
 }
@@ -187,7 +188,7 @@ export async function removeMember(ctx: Context, membershipId: string): Promise<
     throw forbidden('You cannot remove a member whose role is above your own.');
   return audited(ctx, 'team.member.remove', async (tx) => {
     await tx.delete(memberships).where(eq(memberships.id, membershipId));
-    return { result: { membership: target }, target: { type: 'Membership', id: membershipId }, teamId: target.teamId, data: { userId: target.userId } };
+    return { result: { membership: target }, target: { type: 'Membership', id: membershipId }, teamId: target.teamId, data: { userId: toGlobalId('User', target.userId) } };
   });
 }
 
@@ -240,7 +241,7 @@ export async function transferTeamOwnership(
       result: { membership, previousOwner },
       target: { type: 'Team', id: teamId },
       teamId,
-      data: { from: previousOwner?.userId, to: membership.userId },
+      data: { from: previousOwner ? toGlobalId('User', previousOwner.userId) : null, to: toGlobalId('User', membership.userId) },
     };
   });
 }
