@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { and, eq, inArray, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
-import { memberships, roleBindings, roles } from '../db/schema/index.js';
+import { aclEntries, appGrants, memberships, roleBindings, roles } from '../db/schema/index.js';
 import type { Context } from '../graphql/context.js';
 import { forbidden } from '../graphql/errors.js';
 import { ALL_PERMISSIONS, TEAM_ROLE_PERMISSIONS, isPermission, type Permission, type TeamRoleName } from './permissions.js';
@@ -57,6 +57,63 @@ function grantsLoader(ctx: Context) {
   });
 }
 
+/**
+ * Any of the visibility conditions. Unlike drizzle's `or`, which drops undefined operands, an
+ * undefined condition here means "no restriction" and makes the whole result unrestricted.
+ */
+export function anyOf(...conditions: (SQL | undefined)[]): SQL | undefined {
+  if (conditions.some((c) => c === undefined)) return undefined;
+  return or(...conditions);
+}
+
+export type ResourceKind = 'BUCKET' | 'APP' | 'CLUSTER';
+
+/** A resource as the policy needs it: its id and its owning team. */
+export interface ResourceRef {
+  id: string;
+  teamId: string;
+}
+
+/** The permissions a grant on an app (to another team) or on one resource can carry. */
+const RESOURCE_PERMISSION_PREFIX: Record<ResourceKind, string> = { APP: 'app:', BUCKET: 'bucket:', CLUSTER: 'cluster:' };
+
+/**
+ * Grants on single resources: resource-scope bindings, ACL entries and, for apps, the teams the
+ * app was granted to. One batched pass per resource kind and request.
+ */
+function resourceGrantsLoader(ctx: Context, kind: string) {
+  const resourceKind = kind as ResourceKind;
+  return new DataLoader<string, { permissions: ReadonlySet<Permission>; granteeTeamIds: string[] }>(async (ids) => {
+    const userId = ctx.viewer!.user.id;
+    const list = ids as string[];
+    const direct = await ctx.db
+      .select({
+        resourceId: sql<string>`${roleBindings.resourceId}`,
+        permissions: sql<string[]>`case when ${roleBindings.roleId} is null then array[${roleBindings.permission}] else ${roles.permissions} end`,
+      })
+      .from(roleBindings)
+      .leftJoin(roles, eq(roles.id, roleBindings.roleId))
+      .where(and(eq(roleBindings.userId, userId), eq(roleBindings.scope, resourceKind), inArray(roleBindings.resourceId, list)))
+      .unionAll(
+        ctx.db
+          .select({ resourceId: sql<string>`${aclEntries.resourceId}`, permissions: sql<string[]>`array[${aclEntries.permission}]` })
+          .from(aclEntries)
+          .where(and(eq(aclEntries.userId, userId), eq(aclEntries.resourceType, resourceKind), inArray(aclEntries.resourceId, list))),
+      );
+    const grantees =
+      resourceKind === 'APP'
+        ? await ctx.db
+            .select({ appId: appGrants.appId, teamId: appGrants.granteeTeamId })
+            .from(appGrants)
+            .where(inArray(appGrants.appId, list))
+        : [];
+    return list.map((id) => ({
+      permissions: new Set(direct.filter((r) => r.resourceId === id).flatMap((r) => r.permissions.filter(isPermission))),
+      granteeTeamIds: grantees.filter((g) => g.appId === id).map((g) => g.teamId),
+    }));
+  });
+}
+
 export class Policy {
   constructor(private readonly ctx: Context) {}
 
@@ -101,6 +158,69 @@ export class Policy {
     return (await this.platformPermissions()).has(permission);
   }
 
+  /**
+   * The viewer's permissions on one resource: those of its team, plus grants on the resource
+   * itself and, for apps, the role-permissions of teams the app was granted to (limited to the
+   * resource's own kind: a grant opens the resource, never its team).
+   */
+  async resourcePermissions(kind: ResourceKind, resource: ResourceRef): Promise<ReadonlySet<Permission>> {
+    const team = await this.teamPermissions(resource.teamId);
+    if (!this.ctx.viewer || this.isPlatformAdmin()) return team;
+    const grants = await this.ctx.loaders.get(resourceGrantsLoader, kind).load(resource.id);
+    const prefix = RESOURCE_PERMISSION_PREFIX[kind];
+    const perms = new Set(team);
+    for (const p of grants.permissions) if (p.startsWith(prefix)) perms.add(p);
+    for (const granteeTeamId of grants.granteeTeamIds)
+      for (const p of await this.teamPermissions(granteeTeamId)) if (p.startsWith(prefix)) perms.add(p);
+    return this.narrow(perms);
+  }
+
+  /** Throws FORBIDDEN unless the viewer holds the permission on the resource. */
+  async requireOnResource(kind: ResourceKind, resource: ResourceRef, permission: Permission, action: string): Promise<void> {
+    if (!(await this.resourcePermissions(kind, resource)).has(permission))
+      throw forbidden(`You need the ${permission} permission to ${action}.`);
+  }
+
+  /**
+   * SQL condition: the viewer holds `permission` on the resource in `idColumn` (owned by the team
+   * in `teamIdColumn`) through its team, a resource binding, an ACL entry or, for apps, a grant
+   * to one of the viewer's teams.
+   */
+  resourcesGranting(kind: ResourceKind, idColumn: AnyColumn, teamIdColumn: AnyColumn, permission: Permission): SQL | undefined {
+    const userId = this.userId;
+    const viaTeam = this.teamsGranting(teamIdColumn, permission);
+    if (!userId || viaTeam === undefined) return viaTeam;
+    if (!this.scopeAllows(permission)) return sql`false`;
+    const db = this.ctx.db;
+    return or(
+      viaTeam,
+      inArray(
+        idColumn,
+        db
+          .select({ id: roleBindings.resourceId })
+          .from(roleBindings)
+          .leftJoin(roles, eq(roles.id, roleBindings.roleId))
+          .where(
+            and(
+              eq(roleBindings.userId, userId),
+              eq(roleBindings.scope, kind),
+              or(eq(roleBindings.permission, permission), sql`${permission} = any(${roles.permissions})`),
+            ),
+          ),
+      ),
+      inArray(
+        idColumn,
+        db
+          .select({ id: aclEntries.resourceId })
+          .from(aclEntries)
+          .where(and(eq(aclEntries.userId, userId), eq(aclEntries.resourceType, kind), eq(aclEntries.permission, permission))),
+      ),
+      kind === 'APP'
+        ? inArray(idColumn, db.select({ id: appGrants.appId }).from(appGrants).where(this.teamsGranting(appGrants.granteeTeamId, permission)))
+        : undefined,
+    );
+  }
+
   /** Throws FORBIDDEN unless the viewer holds the permission in the team. */
   async require(teamId: string, permission: Permission, action: string): Promise<void> {
     if (!(await this.can(teamId, permission))) throw forbidden(`You need the ${permission} permission to ${action}.`);
@@ -117,8 +237,18 @@ export class Policy {
     if (this.isPlatformAdmin()) return undefined;
     const db = this.ctx.db;
     const bindingGrants = or(eq(roleBindings.permission, permission), sql`${permission} = any(${roles.permissions})`);
+    // Membership counts only through a built-in role that includes the permission.
+    const rolesGranting = (Object.keys(TEAM_ROLE_PERMISSIONS) as TeamRoleName[]).filter((r) => TEAM_ROLE_PERMISSIONS[r].has(permission));
     return or(
-      inArray(teamIdColumn, db.select({ id: memberships.teamId }).from(memberships).where(eq(memberships.userId, userId))),
+      rolesGranting.length
+        ? inArray(
+            teamIdColumn,
+            db
+              .select({ id: memberships.teamId })
+              .from(memberships)
+              .where(and(eq(memberships.userId, userId), inArray(memberships.role, rolesGranting))),
+          )
+        : undefined,
       inArray(
         teamIdColumn,
         db
@@ -144,7 +274,7 @@ export class Policy {
     if (!userId) return sql`false`;
     if (this.isPlatformAdmin() && this.scopeAllows('user:manage')) return undefined;
     const teamRead = this.teamsGranting(memberships.teamId);
-    return or(
+    return anyOf(
       eq(userIdColumn, userId),
       inArray(userIdColumn, this.ctx.db.select({ id: memberships.userId }).from(memberships).where(teamRead)),
     );

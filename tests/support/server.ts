@@ -100,7 +100,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
       body: JSON.stringify({ query, variables }),
     });
-    const body = (await response.json()) as GqlResult<T>['body'];
+    const body = (await response.json()) as GqlResult['body'];
     return { status: response.status, body, headers: response.headers, statements: Number(response.headers.get('x-sql-statements') ?? -1) };
   };
 

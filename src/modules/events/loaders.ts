@@ -3,6 +3,7 @@ import { and, eq, getTableColumns, gte, inArray, like, lt, or, sql, type SQL } f
 import { auditEvents } from '../../db/schema/index.js';
 import { OrderDirection, defineConnection } from '../../graphql/connection.js';
 import type { Context } from '../../graphql/context.js';
+import { anyOf } from '../../iam/policy.js';
 import { badInput } from '../../graphql/errors.js';
 import { byKeys } from '../../graphql/loaders.js';
 import { parseGlobalId } from '../../graphql/relay.js';
@@ -11,7 +12,7 @@ import type { AuditEventConnectionArgs } from './types.js';
 /** Events the viewer may read: their own actions, and the events of teams granting audit:read. */
 export function eventsVisible(ctx: Context): SQL | undefined {
   if (!ctx.viewer) return sql`false`;
-  return or(eq(auditEvents.actorId, ctx.viewer.user.id), ctx.policy.teamsGranting(auditEvents.teamId, 'audit:read'));
+  return anyOf(eq(auditEvents.actorId, ctx.viewer.user.id), ctx.policy.teamsGranting(auditEvents.teamId, 'audit:read'));
 }
 
 export const eventById = (ctx: Context) =>

@@ -1,8 +1,9 @@
 import DataLoader from 'dataloader';
 import { containsPattern } from '../../db/like.js';
-import { and, eq, getTableColumns, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, gt, ilike, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
 import { invitations, memberships, teams, users } from '../../db/schema/index.js';
 import type { Context } from '../../graphql/context.js';
+import { anyOf } from '../../iam/policy.js';
 import { OrderDirection, defineConnection } from '../../graphql/connection.js';
 import { byKeys } from '../../graphql/loaders.js';
 import { InvitationStatus, type InvitationConnectionArgs, type MembershipConnectionArgs, type TeamConnectionArgs, type TeamRow } from './types.js';
@@ -69,8 +70,8 @@ export const ownerByTeam = (ctx: Context) =>
 
 /** Invitations the viewer may see: those of teams they manage, and those addressed to them. */
 export function invitationsVisible(ctx: Context): SQL | undefined {
-  const managed = ctx.policy.teamsGranting(invitations.teamId, 'team:members:manage');
-  return ctx.viewer ? or(managed, eq(invitations.email, ctx.viewer.user.email)) : sql`false`;
+  if (!ctx.viewer) return sql`false`;
+  return anyOf(ctx.policy.teamsGranting(invitations.teamId, 'team:members:manage'), eq(invitations.email, ctx.viewer.user.email));
 }
 
 export const invitationById = (ctx: Context) =>
@@ -144,7 +145,7 @@ function invitationStatusFilter(status: InvitationStatus | null | undefined): SQ
     case InvitationStatus.PENDING:
       return and(eq(invitations.status, 'PENDING'), gt(invitations.expiresAt, now));
     case InvitationStatus.EXPIRED:
-      return and(eq(invitations.status, 'PENDING'), sql`${invitations.expiresAt} <= ${now}`);
+      return and(eq(invitations.status, 'PENDING'), lte(invitations.expiresAt, now));
     case InvitationStatus.ACCEPTED:
     case InvitationStatus.REVOKED:
       return eq(invitations.status, status);
