@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import type { Mail } from '../mail/mail.js';
 import type { LoginThrottle } from '../auth/login-throttle.js';
 import { LoaderRegistry } from './loaders.js';
+import type { Deployer } from '../modules/apps/deploy-service.js';
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -28,6 +29,8 @@ export interface AppServices {
   logger: Logger;
   mail: Mail;
   loginThrottle: LoginThrottle;
+  /** How app deploys run; at once when not given. */
+  deployer?: Deployer;
 }
 
 export class Context {

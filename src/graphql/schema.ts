@@ -6,6 +6,7 @@ import type { IMiddleware } from 'graphql-middleware';
 import { buildSchema } from 'type-graphql';
 import { rules } from '../iam/rules.js';
 import { AccountResolver } from '../modules/accounts/resolver.js';
+import { AppResolver, DeployResolver, EnvVarResolver, TeamAppsResolver } from '../modules/apps/resolver.js';
 import { AuditEventResolver, TeamEventsResolver, UserEventsResolver } from '../modules/events/resolver.js';
 import { InvitationResolver, MembershipResolver, TeamResolver } from '../modules/teams/resolver.js';
 import { ApiTokenResolver, SessionResolver } from '../modules/tokens/resolver.js';
@@ -32,6 +33,10 @@ export async function buildBareSchema(): Promise<GraphQLSchema> {
       MembershipResolver,
       InvitationResolver,
       AuditEventResolver,
+      AppResolver,
+      EnvVarResolver,
+      DeployResolver,
+      TeamAppsResolver,
     ],
     orphanedTypes: [Node],
     scalarsMap: [{ type: Date, scalar: DateTime }],

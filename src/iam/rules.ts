@@ -23,6 +23,12 @@ export const canManageUsers = rule({ cache: 'contextual' })(async (_parent, _arg
   return (await ctx.policy.canOnPlatform('user:manage')) ? true : forbidden('Only platform admins (user:manage) may do this.');
 });
 
+/** The caller is a platform ADMIN. */
+export const isPlatformAdmin = rule({ cache: 'contextual' })((_parent, _args, ctx: Context) => {
+  if (!ctx.viewer) return unauthenticated(ctx.authFailure ?? undefined);
+  return ctx.policy.isPlatformAdmin() ? true : forbidden('Only platform admins may do this.');
+});
+
 /** For fields of Team: the viewer holds `permission` in that team. Reads the batched policy loader. */
 const teamPermission = (permission: Permission, what: string) =>
   rule({ cache: 'strict' })(async (team: { id: string }, _args, ctx: Context) =>
@@ -50,6 +56,11 @@ export const rules = {
     teams: isAuthenticated,
     user: canManageUsers,
     users: canManageUsers,
+    app: isAuthenticated,
+    apps: isAuthenticated,
+    platforms: anyoneWithoutBadToken,
+    plans: anyoneWithoutBadToken,
+    pools: anyoneWithoutBadToken,
   },
   Mutation: {
     signUp: allow,
@@ -79,6 +90,24 @@ export const rules = {
     adminCreateUser: canManageUsers,
     adminUpdateUser: canManageUsers,
     adminDeleteUser: canManageUsers,
+    createApp: isAuthenticated,
+    updateApp: isAuthenticated,
+    deleteApp: isAuthenticated,
+    startApp: isAuthenticated,
+    stopApp: isAuthenticated,
+    restartApp: isAuthenticated,
+    sleepApp: isAuthenticated,
+    addUnits: isAuthenticated,
+    removeUnits: isAuthenticated,
+    setEnv: isAuthenticated,
+    unsetEnv: isAuthenticated,
+    addCname: isAuthenticated,
+    removeCname: isAuthenticated,
+    grantAppAccess: isAuthenticated,
+    revokeAppAccess: isAuthenticated,
+    deployApp: isAuthenticated,
+    rollbackApp: isAuthenticated,
+    setAppQuota: isPlatformAdmin,
   },
   Team: {
     invitations: teamPermission('team:members:manage', 'the team’s invitations'),

@@ -62,3 +62,11 @@ export const eventsOfActor = defineConnection({
   parent: auditEvents.actorId,
   where: (ctx, args: AuditEventConnectionArgs) => and(eventsVisible(ctx), eventFilter(args)),
 });
+
+/** `App.events`: what was done to an app. The app was readable to be reached. */
+export const eventsOfApp = defineConnection({
+  ...common,
+  name: 'App.events',
+  parent: auditEvents.targetId,
+  where: (_ctx, args: AuditEventConnectionArgs) => and(eq(auditEvents.targetType, 'App'), eventFilter(args)),
+});

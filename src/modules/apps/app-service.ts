@@ -1,0 +1,173 @@
+import { and, count, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Executor } from '../../db/client.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { appGrants, appUnits, apps, plans, platforms, pools, teams } from '../../db/schema/index.js';
+import type { Context } from '../../graphql/context.js';
+import { notFound } from '../../graphql/errors.js';
+import { UserErrorCode, userError } from '../../graphql/user-errors.js';
+import { fields, parseInput } from '../../graphql/validation.js';
+import { audited } from '../events/audit.js';
+import { lockTeam, readableTeam } from '../teams/team-service.js';
+import { appWithPermission, lockApp } from './access.js';
+import type { AppRow } from './types.js';
+
+const appName = z
+  .string()
+  .trim()
+  .regex(/^[a-z][a-z0-9-]{0,39}$/, { error: 'must start with a lowercase letter and have at most 40 lowercase letters, digits or hyphens' });
+const catalogName = z.string().trim().min(1, { error: 'must not be empty' }).max(100, { error: 'must be at most 100 characters' });
+
+const createSchema = z.object({
+  name: appName,
+  platform: catalogName,
+  plan: catalogName.optional(),
+  pool: catalogName.optional(),
+  description: fields.personName(1000).default(''),
+  tags: fields.tags.default([]),
+});
+
+const updateSchema = z.object({
+  description: fields.personName(1000).optional(),
+  plan: catalogName.optional(),
+  pool: catalogName.optional(),
+  tags: fields.tags.optional(),
+  locked: z.boolean().optional(),
+});
+
+const nameTaken = (name: string) => userError('name', UserErrorCode.TAKEN, `name "${name}" is already used by another app; app names are unique on the platform.`);
+
+/** Resolves catalog names (and defaults) or refuses naming the field. */
+async function catalogChoice(tx: Executor, input: { platform?: string; plan?: string; pool?: string }, useDefaults: boolean) {
+  const platform = input.platform ? await tx.select({ name: platforms.name }).from(platforms).where(eq(platforms.name, input.platform)) : [];
+  const plan = await tx
+    .select({ name: plans.name })
+    .from(plans)
+    .where(input.plan ? eq(plans.name, input.plan) : useDefaults ? eq(plans.isDefault, true) : sql`false`);
+  const pool = await tx
+    .select({ name: pools.name })
+    .from(pools)
+    .where(input.pool ? eq(pools.name, input.pool) : useDefaults ? eq(pools.isDefault, true) : sql`false`);
+  const unknown = (field: string, value: string, query: string) =>
+    userError(field, UserErrorCode.INVALID, `${field} "${value}" does not exist; see the ${query} query for the choices.`);
+  if (input.platform && !platform.length) throw unknown('platform', input.platform, 'platforms');
+  if (input.plan && !plan.length) throw unknown('plan', input.plan, 'plans');
+  if (input.pool && !pool.length) throw unknown('pool', input.pool, 'pools');
+  return { plan: plan[0]?.name, pool: pool[0]?.name };
+}
+
+/** Refuses when the team already owns as many apps as its limit (the caller holds the team lock). */
+async function ensureAppSeat(tx: Executor, team: typeof teams.$inferSelect): Promise<void> {
+  const [{ owned }] = await tx.select({ owned: count() }).from(apps).where(eq(apps.teamId, team.id));
+  if (owned >= team.maxApps)
+    throw userError(['input', 'teamId'], UserErrorCode.LIMIT_REACHED, `Team ${team.slug} already has ${owned} apps, its limit; delete one or ask an admin to raise it.`);
+}
+
+export async function createApp(ctx: Context, teamId: string, rawInput: unknown): Promise<{ app: AppRow }> {
+  const input = parseInput(createSchema, rawInput);
+  await readableTeam(ctx, teamId);
+  await ctx.policy.require(teamId, 'app:create', 'create apps in this team');
+  try {
+    return await audited(ctx, 'app.create', async (tx) => {
+      const team = await lockTeam(tx, teamId);
+      await ensureAppSeat(tx, team);
+      const catalog = await catalogChoice(tx, input, true);
+      const [clash] = await tx.select({ id: apps.id }).from(apps).where(eq(apps.name, input.name));
+      if (clash) throw nameTaken(input.name);
+      const [app] = await tx
+        .insert(apps)
+        .values({ ...input, teamId, plan: catalog.plan!, pool: catalog.pool! })
+        .returning();
+      return { result: { app }, target: { type: 'App', id: app.id }, teamId, data: { name: app.name, platform: app.platform } };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error, 'apps_name_key')) throw nameTaken(input.name);
+    throw error;
+  }
+}
+
+export async function updateApp(
+  ctx: Context,
+  appId: string,
+  rawInput: unknown,
+  newTeamId: string | undefined,
+): Promise<{ app: AppRow }> {
+  const input = parseInput(updateSchema, rawInput);
+  const app = await appWithPermission(ctx, appId, 'app:update', 'update this app');
+  const moving = newTeamId !== undefined && newTeamId !== app.teamId;
+  if (moving) {
+    await readableTeam(ctx, newTeamId);
+    await ctx.policy.require(newTeamId, 'app:create', 'move apps into that team');
+  }
+  return audited(ctx, 'app.update', async (tx) => {
+    await catalogChoice(tx, input, false);
+    if (moving) await ensureAppSeat(tx, await lockTeam(tx, newTeamId));
+    await lockApp(tx, appId, { mustBeUnlocked: false });
+    const [updated] = await tx
+      .update(apps)
+      .set({ ...input, ...(moving ? { teamId: newTeamId } : {}), updatedAt: new Date() })
+      .where(eq(apps.id, appId))
+      .returning();
+    if (moving) await tx.delete(appGrants).where(and(eq(appGrants.appId, appId), eq(appGrants.granteeTeamId, newTeamId)));
+    return {
+      result: { app: updated },
+      target: { type: 'App', id: appId },
+      teamId: updated.teamId,
+      data: { changed: [...Object.keys(input), ...(moving ? ['team'] : [])] },
+    };
+  });
+}
+
+export async function deleteApp(ctx: Context, appId: string): Promise<{ app: AppRow }> {
+  const app = await appWithPermission(ctx, appId, 'app:delete', 'delete this app');
+  return audited(ctx, 'app.delete', async (tx) => {
+    await lockApp(tx, appId, { mustBeUnlocked: true });
+    await tx.delete(apps).where(eq(apps.id, appId));
+    return { result: { app }, target: { type: 'App', id: appId }, teamId: app.teamId, data: { name: app.name } };
+  });
+}
+
+/** tsuru grant: members of the granted team hold their role's app permissions on the app. */
+export async function grantAppAccess(ctx: Context, appId: string, teamId: string): Promise<{ app: AppRow }> {
+  const app = await appWithPermission(ctx, appId, 'app:grant', 'grant access to this app');
+  return audited(ctx, 'app.grant', async (tx) => {
+    const [team] = await tx.select({ id: teams.id, slug: teams.slug }).from(teams).where(eq(teams.id, teamId));
+    if (!team) throw notFound('Team');
+    if (team.id === app.teamId)
+      throw userError('teamId', UserErrorCode.ALREADY_EXISTS, `Team ${team.slug} owns the app and has access already.`);
+    const [inserted] = await tx.insert(appGrants).values({ teamId: app.teamId, appId, granteeTeamId: teamId }).onConflictDoNothing().returning();
+    if (!inserted) throw userError('teamId', UserErrorCode.ALREADY_EXISTS, `Team ${team.slug} already has access to ${app.name}.`);
+    return { result: { app }, target: { type: 'App', id: appId }, teamId: app.teamId, data: { team: team.slug } };
+  });
+}
+
+export async function revokeAppAccess(ctx: Context, appId: string, teamId: string): Promise<{ app: AppRow }> {
+  const app = await appWithPermission(ctx, appId, 'app:grant', 'revoke access to this app');
+  if (teamId === app.teamId)
+    throw userError('teamId', UserErrorCode.NOT_ALLOWED, 'The owner team’s access cannot be revoked; move the app with updateApp instead.');
+  return audited(ctx, 'app.revoke', async (tx) => {
+    const removed = await tx
+      .delete(appGrants)
+      .where(and(eq(appGrants.appId, appId), eq(appGrants.granteeTeamId, teamId)))
+      .returning({ id: appGrants.id });
+    if (!removed.length) throw userError('teamId', UserErrorCode.INVALID, `That team has no access grant on ${app.name}.`);
+    return { result: { app }, target: { type: 'App', id: appId }, teamId: app.teamId, data: { teamId } };
+  });
+}
+
+/** tsuru app quota (platform admins): the most units the app may have; null for no limit. */
+export async function setAppQuota(ctx: Context, appId: string, rawLimit: unknown): Promise<{ app: AppRow }> {
+  const { unitLimit } = parseInput(
+    z.object({ unitLimit: z.number().int().min(0, { error: 'must be 0 or more, or null for no limit' }).max(10_000).nullable() }),
+    { unitLimit: rawLimit },
+  );
+  const app = await appWithPermission(ctx, appId, 'app:read', 'see this app');
+  return audited(ctx, 'app.quota', async (tx) => {
+    await lockApp(tx, appId, { mustBeUnlocked: false });
+    const [{ used }] = await tx.select({ used: count() }).from(appUnits).where(eq(appUnits.appId, appId));
+    if (unitLimit !== null && unitLimit < used)
+      throw userError('unitLimit', UserErrorCode.INVALID, `unitLimit ${unitLimit} is below the ${used} units the app has; remove units first.`);
+    const [updated] = await tx.update(apps).set({ unitLimit }).where(eq(apps.id, appId)).returning();
+    return { result: { app: updated }, target: { type: 'App', id: appId }, teamId: app.teamId, data: { unitLimit } };
+  });
+}

@@ -1,0 +1,137 @@
+import DataLoader from 'dataloader';
+import { and, asc, eq, getTableColumns, ilike, inArray, sql, type SQL } from 'drizzle-orm';
+import { containsPattern } from '../../db/like.js';
+import { appCnames, appEnvVars, appGrants, appProcesses, appUnits, apps, deploys, teams } from '../../db/schema/index.js';
+import { OrderDirection, defineConnection } from '../../graphql/connection.js';
+import type { Context } from '../../graphql/context.js';
+import { byKeys, groupByKeys } from '../../graphql/loaders.js';
+import type { AppConnectionArgs, AppRow, DeployRow, EnvVarRow, ProcessRow, UnitRow } from './types.js';
+
+/** SQL condition: the viewer can read the app (through its team, a grant, a binding or an ACL). */
+export const appsReadable = (ctx: Context) => ctx.policy.resourcesGranting('APP', apps.id, apps.teamId, 'app:read');
+
+export const appById = (ctx: Context) =>
+  new DataLoader<string, AppRow | null>(async (ids) => {
+    const rows = await ctx.db
+      .select()
+      .from(apps)
+      .where(and(inArray(apps.id, ids as string[]), appsReadable(ctx)));
+    return byKeys(ids, rows, (r) => r.id);
+  });
+
+export const appByName = (ctx: Context) =>
+  new DataLoader<string, AppRow | null>(async (names) => {
+    const rows = await ctx.db
+      .select()
+      .from(apps)
+      .where(and(inArray(apps.name, names as string[]), appsReadable(ctx)));
+    return byKeys(names, rows, (r) => r.name);
+  });
+
+export const processesByApp = (ctx: Context) =>
+  new DataLoader<string, ProcessRow[]>(async (appIds) => {
+    const rows = await ctx.db
+      .select()
+      .from(appProcesses)
+      .where(inArray(appProcesses.appId, appIds as string[]))
+      .orderBy(asc(appProcesses.name));
+    return groupByKeys(appIds, rows, (r) => r.appId);
+  });
+
+export const unitsByApp = (ctx: Context) =>
+  new DataLoader<string, (UnitRow & { process: string })[]>(async (appIds) => {
+    const rows = await ctx.db
+      .select({ ...getTableColumns(appUnits), process: appProcesses.name })
+      .from(appUnits)
+      .innerJoin(appProcesses, eq(appProcesses.id, appUnits.processId))
+      .where(inArray(appUnits.appId, appIds as string[]))
+      .orderBy(asc(appUnits.name));
+    return groupByKeys(appIds, rows, (r) => r.appId);
+  });
+
+export const envByApp = (ctx: Context) =>
+  new DataLoader<string, EnvVarRow[]>(async (appIds) => {
+    const rows = await ctx.db
+      .select()
+      .from(appEnvVars)
+      .where(inArray(appEnvVars.appId, appIds as string[]))
+      .orderBy(asc(appEnvVars.name));
+    return groupByKeys(appIds, rows, (r) => r.appId);
+  });
+
+export const cnamesByApp = (ctx: Context) =>
+  new DataLoader<string, string[]>(async (appIds) => {
+    const rows = await ctx.db
+      .select({ appId: appCnames.appId, hostname: appCnames.hostname })
+      .from(appCnames)
+      .where(inArray(appCnames.appId, appIds as string[]))
+      .orderBy(asc(appCnames.hostname));
+    return groupByKeys(appIds, rows, (r) => r.appId).map((list) => list.map((r) => r.hostname));
+  });
+
+/** Teams an app was granted to, as far as the viewer can read them. */
+export const grantedTeamsByApp = (ctx: Context) =>
+  new DataLoader<string, (typeof teams.$inferSelect)[]>(async (appIds) => {
+    const rows = await ctx.db
+      .select({ appId: appGrants.appId, team: teams })
+      .from(appGrants)
+      .innerJoin(teams, eq(teams.id, appGrants.granteeTeamId))
+      .where(and(inArray(appGrants.appId, appIds as string[]), ctx.policy.teamsGranting(teams.id)))
+      .orderBy(asc(teams.name));
+    return groupByKeys(appIds, rows, (r) => r.appId).map((list) => list.map((r) => r.team));
+  });
+
+export const deployById = (ctx: Context) =>
+  new DataLoader<string, DeployRow | null>(async (ids) => {
+    const rows = await ctx.db
+      .select(getTableColumns(deploys))
+      .from(deploys)
+      .innerJoin(apps, eq(apps.id, deploys.appId))
+      .where(and(inArray(deploys.id, ids as string[]), appsReadable(ctx)));
+    return byKeys(ids, rows, (r) => r.id);
+  });
+
+function appFilter(args: AppConnectionArgs): SQL | undefined {
+  const f = args.filter;
+  if (!f) return undefined;
+  return and(
+    f.name ? ilike(apps.name, containsPattern(f.name)) : undefined,
+    f.teamSlug ? inArray(apps.teamId, sql`(select ${teams.id} from ${teams} where ${teams.slug} = ${f.teamSlug})`) : undefined,
+    f.platform ? eq(apps.platform, f.platform) : undefined,
+    f.pool ? eq(apps.pool, f.pool) : undefined,
+    f.state ? eq(apps.state, f.state) : undefined,
+    f.tag ? sql`${f.tag} = any(${apps.tags})` : undefined,
+    f.locked != null ? eq(apps.locked, f.locked) : undefined,
+  );
+}
+
+const appOrder = { orderColumns: { NAME: apps.name, CREATED_AT: apps.createdAt }, defaultOrder: { field: 'NAME', direction: OrderDirection.ASC } };
+
+/** `apps`: every app the viewer can read. */
+export const allApps = defineConnection({
+  name: 'apps',
+  fields: getTableColumns(apps),
+  from: (s) => s.from(apps),
+  ...appOrder,
+  where: (ctx, args: AppConnectionArgs) => and(appsReadable(ctx), appFilter(args)),
+});
+
+/** `Team.apps`: the apps the team owns that the viewer can read. */
+export const appsOfTeam = defineConnection({
+  name: 'Team.apps',
+  fields: getTableColumns(apps),
+  from: (s) => s.from(apps),
+  parent: apps.teamId,
+  ...appOrder,
+  where: (ctx, args: AppConnectionArgs) => and(appsReadable(ctx), appFilter(args)),
+});
+
+/** `App.deploys`, newest first. The app was readable to be reached. */
+export const deploysOfApp = defineConnection({
+  name: 'App.deploys',
+  fields: getTableColumns(deploys),
+  from: (s) => s.from(deploys),
+  parent: deploys.appId,
+  orderColumns: { VERSION: deploys.version },
+  defaultOrder: { field: 'VERSION', direction: OrderDirection.DESC },
+});
