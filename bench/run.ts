@@ -52,7 +52,9 @@ async function seed(database: Database): Promise<void> {
     const members = new Set<number>([2 + (t % (USERS - 2))]);
     if (t % 10 === 0) members.add(0); // the viewer is in 20 of the 200 teams
     for (let k = 1; members.size < MEMBERS_PER_TEAM; k++) members.add(2 + ((t * 7 + k * 13) % (USERS - 2)));
-    [...members].forEach((u, i) => rows.push({ teamId: team.id, userId: userRows[u].id, role: i === 0 ? 'OWNER' : i % 3 === 0 ? 'ADMIN' : 'MEMBER' }));
+    [...members].forEach((u, i) =>
+      rows.push({ teamId: team.id, userId: userRows[u].id, role: i === 0 ? 'OWNER' : i % 3 === 0 ? 'ADMIN' : 'MEMBER' }),
+    );
   });
   for (let i = 0; i < rows.length; i += 1000) await db.insert(memberships).values(rows.slice(i, i + 1000));
   await db.insert(invitations).values(
@@ -119,7 +121,14 @@ function rssMb(pid: number): number {
 
 async function main() {
   const root = projectRoot();
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(PORT), HOST: '127.0.0.1', EXPOSE_SQL_STATS: 'true', DEMO_DATA: 'false', LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(PORT),
+    HOST: '127.0.0.1',
+    EXPOSE_SQL_STATS: 'true',
+    DEMO_DATA: 'false',
+    LOG_LEVEL: 'warn',
+  };
   let cleanup = async () => {};
   let database: Database;
   const baseUrl = process.env.BENCH_DATABASE_URL;
@@ -156,9 +165,8 @@ async function main() {
   });
   try {
     const token = async (email: string) =>
-      JSON.parse(
-        (await post(url, `mutation { logIn(input: { email: "${email}", password: "${PASSWORD}" }) { token } }`)).text,
-      ).data.logIn.token as string;
+      JSON.parse((await post(url, `mutation { logIn(input: { email: "${email}", password: "${PASSWORD}" }) { token } }`)).text).data.logIn
+        .token as string;
     const tokens = { viewer: await token('viewer@bench.test'), admin: await token('admin@bench.test') };
     console.log(`\n${CONNECTIONS} connections, ${SECONDS} s per query, server and load on one machine (${database.engine})\n`);
     console.log('query            req/s   p50 ms   p99 ms  SQL/req  KB/resp  errors  RSS MB');

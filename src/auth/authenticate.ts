@@ -65,8 +65,6 @@ export async function authenticate(db: Db, header: string | undefined, logger: L
 
 function touch(logger: Logger, write: () => PromiseLike<unknown>): void {
   setImmediate(() =>
-    outsideStatementScope(() =>
-      Promise.resolve(write()).catch((error) => logger.warn({ err: error }, 'could not record token use')),
-    ),
+    outsideStatementScope(() => Promise.resolve(write()).catch((error) => logger.warn({ err: error }, 'could not record token use'))),
   );
 }

@@ -27,9 +27,7 @@ export interface Database {
 
 const statementCounter: DrizzleLogger = { logQuery: () => countStatement() };
 
-export type DatabaseOptions =
-  | { kind: 'postgres'; url: string; poolMax: number }
-  | { kind: 'pglite'; dataDir?: string; loadDataDir?: Blob };
+export type DatabaseOptions = { kind: 'postgres'; url: string; poolMax: number } | { kind: 'pglite'; dataDir?: string; loadDataDir?: Blob };
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.kind === 'postgres') {

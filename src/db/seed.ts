@@ -1,8 +1,24 @@
 import { count, eq, inArray } from 'drizzle-orm';
 import { hashPassword } from '../auth/passwords.js';
 import { hashSecret, newSecret } from '../auth/secrets.js';
-import type { Db } from './client.js';
-import { clusterVersions, invitations, memberships, plans, platforms, pools, teams, users } from './schema/index.js';
+import type { Db, Executor } from './client.js';
+import {
+  appCnames,
+  appEnvVars,
+  appGrants,
+  appProcesses,
+  appUnits,
+  apps,
+  clusterVersions,
+  deploys,
+  invitations,
+  memberships,
+  plans,
+  platforms,
+  pools,
+  teams,
+  users,
+} from './schema/index.js';
 
 /** Read-only catalogs every installation has (apps and clusters pick from them). */
 export async function seedCatalogs(db: Db): Promise<void> {
@@ -34,11 +50,7 @@ export async function seedCatalogs(db: Db): Promise<void> {
     .onConflictDoNothing();
   await db
     .insert(clusterVersions)
-    .values([
-      { version: '1.29', deprecated: true },
-      { version: '1.30' },
-      { version: '1.31', isDefault: true },
-    ])
+    .values([{ version: '1.29', deprecated: true }, { version: '1.30' }, { version: '1.31', isDefault: true }])
     .onConflictDoNothing();
 }
 
@@ -50,7 +62,9 @@ export async function ensureAdmin(db: Db, admin: { email: string; password: stri
     await db.update(users).set({ platformRole: 'ADMIN', status: 'ACTIVE' }).where(eq(users.id, existing.id));
     return 'updated';
   }
-  await db.insert(users).values({ email, fullName: 'Platform admin', passwordHash: await hashPassword(admin.password), platformRole: 'ADMIN' });
+  await db
+    .insert(users)
+    .values({ email, fullName: 'Platform admin', passwordHash: await hashPassword(admin.password), platformRole: 'ADMIN' });
   return 'created';
 }
 
@@ -74,6 +88,97 @@ export interface DemoCredential {
 }
 
 /** Demo users, teams, members and pending invitations, for trying the API in the playground. */
+/** A few apps with processes, units, env vars, deploys and a grant, so dashboards have something to show. */
+async function seedDemoApps(tx: Executor, team: (slug: string) => string, user: (short: string) => string): Promise<void> {
+  const made = await tx
+    .insert(apps)
+    .values([
+      {
+        teamId: team('acme'),
+        name: 'acme-web',
+        description: 'Storefront',
+        platform: 'node',
+        plan: 'medium',
+        pool: 'default',
+        tags: ['web'],
+        state: 'RUNNING',
+      },
+      {
+        teamId: team('acme'),
+        name: 'acme-api',
+        description: 'Public API',
+        platform: 'go',
+        plan: 'small',
+        pool: 'default',
+        tags: ['api'],
+        state: 'RUNNING',
+        unitLimit: 10,
+      },
+      {
+        teamId: team('globex'),
+        name: 'globex-etl',
+        description: 'Nightly ETL',
+        platform: 'python',
+        plan: 'large',
+        pool: 'dedicated',
+        tags: ['data'],
+        state: 'STOPPED',
+      },
+    ])
+    .returning();
+  const app = (name: string) => made.find((a) => a.name === name)!;
+  for (const a of made) {
+    const running = a.state === 'RUNNING';
+    const [web] = await tx.insert(appProcesses).values({ teamId: a.teamId, appId: a.id, name: 'web', units: 2 }).returning();
+    await tx
+      .insert(appUnits)
+      .values(
+        [1, 2].map((n) => ({
+          teamId: a.teamId,
+          appId: a.id,
+          processId: web.id,
+          name: `${a.name}-web-${n}`,
+          status: running ? ('STARTED' as const) : ('STOPPED' as const),
+        })),
+      );
+    await tx.insert(appEnvVars).values([
+      { teamId: a.teamId, appId: a.id, name: 'LOG_LEVEL', value: 'info' },
+      { teamId: a.teamId, appId: a.id, name: 'DATABASE_URL', value: `postgres://${a.name}:s3cret@db.internal/${a.name}`, secret: true },
+    ]);
+    const hour = 3600_000;
+    await tx
+      .insert(deploys)
+      .values({
+        teamId: a.teamId,
+        appId: a.id,
+        version: 1,
+        image: `registry.graphplane.dev/${a.name}:1.0.0`,
+        origin: 'IMAGE',
+        message: 'First release',
+        status: 'SUCCEEDED',
+        userId: user('alice'),
+        startedAt: new Date(Date.now() - 48 * hour),
+        finishedAt: new Date(Date.now() - 48 * hour + 60_000),
+      });
+    await tx
+      .insert(deploys)
+      .values({
+        teamId: a.teamId,
+        appId: a.id,
+        version: 2,
+        commit: 'a1b2c3d4e5f6',
+        origin: 'GIT',
+        message: 'Faster checkout',
+        status: 'SUCCEEDED',
+        userId: user('bob'),
+        startedAt: new Date(Date.now() - hour),
+        finishedAt: new Date(Date.now() - hour + 90_000),
+      });
+  }
+  await tx.insert(appCnames).values({ teamId: team('acme'), appId: app('acme-web').id, hostname: 'shop.acme.example' });
+  await tx.insert(appGrants).values({ teamId: team('acme'), appId: app('acme-api').id, granteeTeamId: team('globex') });
+}
+
 export async function seedDemoData(db: Db): Promise<DemoCredential[]> {
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   const people = [
@@ -108,10 +213,32 @@ export async function seedDemoData(db: Db): Promise<DemoCredential[]> {
     ]);
     const inAWeek = new Date(Date.now() + 7 * 24 * 3600 * 1000);
     await tx.insert(invitations).values([
-      { teamId: team('acme'), email: 'dave@graphplane.dev', role: 'MEMBER', inviterId: id('alice'), tokenHash: hashSecret(newSecret('invitation')), expiresAt: inAWeek },
-      { teamId: team('globex'), email: 'erin@example.com', role: 'VIEWER', inviterId: id('bob'), tokenHash: hashSecret(newSecret('invitation')), expiresAt: inAWeek },
-      { teamId: team('initech'), email: 'alice@graphplane.dev', role: 'ADMIN', inviterId: id('carol'), tokenHash: hashSecret(newSecret('invitation')), expiresAt: inAWeek },
+      {
+        teamId: team('acme'),
+        email: 'dave@graphplane.dev',
+        role: 'MEMBER',
+        inviterId: id('alice'),
+        tokenHash: hashSecret(newSecret('invitation')),
+        expiresAt: inAWeek,
+      },
+      {
+        teamId: team('globex'),
+        email: 'erin@example.com',
+        role: 'VIEWER',
+        inviterId: id('bob'),
+        tokenHash: hashSecret(newSecret('invitation')),
+        expiresAt: inAWeek,
+      },
+      {
+        teamId: team('initech'),
+        email: 'alice@graphplane.dev',
+        role: 'ADMIN',
+        inviterId: id('carol'),
+        tokenHash: hashSecret(newSecret('invitation')),
+        expiresAt: inAWeek,
+      },
     ]);
+    await seedDemoApps(tx, team, id);
     return [
       { email: 'admin@graphplane.dev', role: 'platform admin' },
       { email: 'alice@graphplane.dev', role: 'owner of acme, member of globex, invited to initech' },

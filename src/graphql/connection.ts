@@ -29,7 +29,10 @@ export class PageInfo {
 
 @ArgsType()
 export class ConnectionArgs {
-  @Field(() => Int, { nullable: true, description: 'Return the first n items (1 to 100). Defaults to 20 when neither first nor last is given.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Return the first n items (1 to 100). Defaults to 20 when neither first nor last is given.',
+  })
   first?: number | null;
   @Field(() => String, { nullable: true, description: 'Return items after this cursor (use with first).' })
   after?: string | null;
@@ -141,9 +144,7 @@ function decodeCursor(cursor: string, argument: 'after' | 'before', list: string
     const value: unknown = parsed[1];
     const isTime = column.dataType === 'date';
     const valid =
-      column.dataType === 'number'
-        ? typeof value === 'number'
-        : typeof value === 'string' && (!isTime || !Number.isNaN(Date.parse(value)));
+      column.dataType === 'number' ? typeof value === 'number' : typeof value === 'string' && (!isTime || !Number.isNaN(Date.parse(value)));
     if (valid) return { value: value as string | number, id: parsed[2] };
   }
   throw badInput(argument, 'is not a cursor of this list in this order; use a cursor the same query returned.');
@@ -158,7 +159,10 @@ interface PageRequest {
 function pageRequest(args: ConnectionArgs, list: string, column: AnyColumn): PageRequest {
   const { first, last, after, before } = args;
   if (first != null && last != null) throw badInput('first', 'pass either first or last, not both.');
-  for (const [name, value] of [['first', first], ['last', last]] as const)
+  for (const [name, value] of [
+    ['first', first],
+    ['last', last],
+  ] as const)
     if (value != null && (value < 1 || value > 100)) throw badInput(name, 'must be between 1 and 100.');
   if (last != null) {
     if (after != null) throw badInput('after', 'use after with first, and before with last.');
@@ -223,7 +227,11 @@ export class ConnectionDef<F extends Fields, TArgs extends ConnectionArgs & Orde
     const sortOrder = ascending ? [asc(column), asc(id)] : [desc(column), desc(id)];
     let rows: (Row<F> & { __parent?: string })[];
     if (!parentIds) {
-      rows = await this.spec.from(ctx.db.select(this.spec.fields as any)).where(and(...conditions)).orderBy(...sortOrder).limit(request.limit + 1);
+      rows = await this.spec
+        .from(ctx.db.select(this.spec.fields as any))
+        .where(and(...conditions))
+        .orderBy(...sortOrder)
+        .limit(request.limit + 1);
     } else {
       const parent = this.spec.parent!;
       conditions.push(inArray(parent, parentIds as string[]));
@@ -233,7 +241,9 @@ export class ConnectionDef<F extends Fields, TArgs extends ConnectionArgs & Orde
           ctx.db.select({
             ...(this.spec.fields as any),
             __parent: sql<string>`${parent}`.as('__parent'),
-            __rank: sql<number>`row_number() over (partition by ${parent} order by ${column} ${direction}, ${id} ${direction})`.as('__rank'),
+            __rank: sql<number>`row_number() over (partition by ${parent} order by ${column} ${direction}, ${id} ${direction})`.as(
+              '__rank',
+            ),
           }),
         )
         .where(and(...conditions))

@@ -15,12 +15,18 @@ async function fetchNode(ctx: Context, globalId: string, field: string): Promise
 
 @Resolver()
 export class NodeResolver {
-  @Query(() => Node, { nullable: true, description: 'Fetches any object by its global ID; NOT_FOUND when it does not exist or you cannot read it.' })
+  @Query(() => Node, {
+    nullable: true,
+    description: 'Fetches any object by its global ID; NOT_FOUND when it does not exist or you cannot read it.',
+  })
   node(@Arg('id', () => ID, { description: 'A global ID.' }) id: string, @Ctx() ctx: Context) {
     return fetchNode(ctx, id, 'id');
   }
 
-  @Query(() => [Node], { nullable: 'items', description: 'Fetches up to 100 objects by global ID; unreadable ones are null, with a NOT_FOUND error each.' })
+  @Query(() => [Node], {
+    nullable: 'items',
+    description: 'Fetches up to 100 objects by global ID; unreadable ones are null, with a NOT_FOUND error each.',
+  })
   nodes(@Arg('ids', () => [ID], { description: 'Global IDs (at most 100).' }) ids: string[], @Ctx() ctx: Context) {
     if (ids.length > 100) throw badInput('ids', 'give at most 100 IDs.');
     // Errors become per-item nulls with their own error entries, as graphql-js does for rejected list items.

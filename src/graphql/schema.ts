@@ -44,7 +44,8 @@ export async function buildBareSchema(): Promise<GraphQLSchema> {
   });
   encodeNodeIds(schema);
   schema.getQueryType()!.description = 'Entry points for reading: the viewer, teams, users and any object by global ID.';
-  schema.getMutationType()!.description = 'Entry points for changing things; each takes one `input` and returns a payload with `userErrors`.';
+  schema.getMutationType()!.description =
+    'Entry points for changing things; each takes one `input` and returns a payload with `userErrors`.';
   return schema;
 }
 
@@ -88,8 +89,7 @@ function applyRules(schema: GraphQLSchema): GraphQLSchema {
   }
   const generated = shield(ruleMap as never, {
     allowExternalErrors: true,
-    fallbackError: (thrown) =>
-      thrown instanceof ClientError ? thrown : new ClientError('You are not allowed to do this.', 'FORBIDDEN'),
+    fallbackError: (thrown) => (thrown instanceof ClientError ? thrown : new ClientError('You are not allowed to do this.', 'FORBIDDEN')),
   }).generate(schema) as Record<string, Record<string, unknown>>;
   const subset: IMiddleware = {};
   for (const [typeName, fields] of Object.entries(ruleMap))

@@ -28,7 +28,9 @@ registerEnumType(UserErrorCode, {
     LIMIT_REACHED: { description: 'A limit or quota would be exceeded.' },
     NOT_ALLOWED: { description: 'The change breaks a rule of the model (for example removing the owner).' },
     IN_USE: { description: 'The object still has dependents and cannot be removed.' },
-    INVALID_STATE: { description: 'The object’s current state does not allow this (for example stopping a stopped app, or changing a locked one).' },
+    INVALID_STATE: {
+      description: 'The object’s current state does not allow this (for example stopping a stopped app, or changing a locked one).',
+    },
     EXPIRED: { description: 'The token or invitation has expired or was already used.' },
     INVALID_CREDENTIALS: { description: 'The email or password is wrong.' },
   },

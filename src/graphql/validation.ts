@@ -4,9 +4,7 @@ import { UserErrorCode, UserErrors } from './user-errors.js';
 function codeOf(issue: z.core.$ZodIssue): UserErrorCode {
   switch (issue.code) {
     case 'too_small':
-      return (issue as { minimum?: unknown }).minimum === 1 && issue.origin === 'string'
-        ? UserErrorCode.REQUIRED
-        : UserErrorCode.TOO_SHORT;
+      return (issue as { minimum?: unknown }).minimum === 1 && issue.origin === 'string' ? UserErrorCode.REQUIRED : UserErrorCode.TOO_SHORT;
     case 'too_big':
       return UserErrorCode.TOO_LONG;
     default:
@@ -41,11 +39,12 @@ export const fields = {
     .toLowerCase()
     .max(254, { error: 'must be at most 254 characters' })
     .pipe(z.email({ error: 'must be a valid email address, like name@example.com' })),
-  password: z
-    .string()
-    .min(10, { error: 'must be at least 10 characters' })
-    .max(200, { error: 'must be at most 200 characters' }),
-  personName: (max = 100) => z.string().trim().max(max, { error: `must be at most ${max} characters` }),
+  password: z.string().min(10, { error: 'must be at least 10 characters' }).max(200, { error: 'must be at most 200 characters' }),
+  personName: (max = 100) =>
+    z
+      .string()
+      .trim()
+      .max(max, { error: `must be at most ${max} characters` }),
   requiredText: (max: number) =>
     z
       .string()
@@ -54,11 +53,7 @@ export const fields = {
       .max(max, { error: `must be at most ${max} characters` }),
   tags: z
     .array(
-      z
-        .string()
-        .trim()
-        .min(1, { error: 'must not contain empty tags' })
-        .max(50, { error: 'must contain tags of at most 50 characters' }),
+      z.string().trim().min(1, { error: 'must not contain empty tags' }).max(50, { error: 'must contain tags of at most 50 characters' }),
     )
     .max(20, { error: 'must have at most 20 tags' }),
 };

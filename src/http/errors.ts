@@ -55,12 +55,16 @@ export function errorLoggingPlugin(logger: Logger): ApolloServerPlugin<Context> 
         async didEncounterErrors({ errors, contextValue, operationName }) {
           for (const error of errors)
             if (!isExpected(error))
-              logger.error({ err: unwrapResolverError(error), requestId: contextValue.requestId, operationName, path: error.path }, 'unexpected error');
+              logger.error(
+                { err: unwrapResolverError(error), requestId: contextValue.requestId, operationName, path: error.path },
+                'unexpected error',
+              );
         },
         async willSendResponse({ response, contextValue }) {
           if (response.body.kind !== 'single') return;
           for (const error of response.body.singleResult.errors ?? [])
-            if (error.extensions?.code === 'INTERNAL_SERVER_ERROR') (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
+            if (error.extensions?.code === 'INTERNAL_SERVER_ERROR')
+              (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
         },
       };
     },

@@ -117,17 +117,19 @@ export async function startServer(services: AppServices): Promise<RunningServer>
       },
     }),
   );
-  app.use((error: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    const status = error.status && error.status < 500 ? error.status : 500;
-    if (status === 500) logger.error({ err: error }, 'unexpected HTTP error');
-    const message =
-      error.type === 'entity.too.large'
-        ? 'The request body is too large (at most 200 KB).'
-        : status < 500
-          ? 'The request body is not valid JSON.'
-          : 'Internal server error.';
-    res.status(status).json({ errors: [{ message, extensions: { code: status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR' } }] });
-  });
+  app.use(
+    (error: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      const status = error.status && error.status < 500 ? error.status : 500;
+      if (status === 500) logger.error({ err: error }, 'unexpected HTTP error');
+      const message =
+        error.type === 'entity.too.large'
+          ? 'The request body is too large (at most 200 KB).'
+          : status < 500
+            ? 'The request body is not valid JSON.'
+            : 'Internal server error.';
+      res.status(status).json({ errors: [{ message, extensions: { code: status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR' } }] });
+    },
+  );
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const address = httpServer.address();

@@ -31,7 +31,9 @@ function grantsLoader(ctx: Context) {
           .select({
             teamId: sql<string | null>`${roleBindings.teamId}`,
             role: sql<string | null>`null::text`,
-            permissions: sql<string[] | null>`case when ${roleBindings.roleId} is null then array[${roleBindings.permission}] else ${roles.permissions} end`,
+            permissions: sql<
+              string[] | null
+            >`case when ${roleBindings.roleId} is null then array[${roleBindings.permission}] else ${roles.permissions} end`,
           })
           .from(roleBindings)
           .leftJoin(roles, eq(roles.id, roleBindings.roleId))
@@ -46,7 +48,7 @@ function grantsLoader(ctx: Context) {
     const byTeam = new Map<string, Set<Permission>>();
     for (const row of rows) {
       const granted = row.role ? TEAM_ROLE_PERMISSIONS[row.role as TeamRoleName] : (row.permissions ?? []).filter(isPermission);
-      const target = row.teamId === null ? platform : byTeam.get(row.teamId) ?? byTeam.set(row.teamId, new Set()).get(row.teamId)!;
+      const target = row.teamId === null ? platform : (byTeam.get(row.teamId) ?? byTeam.set(row.teamId, new Set()).get(row.teamId)!);
       for (const p of granted) target.add(p);
     }
     return keys.map((key) => {
@@ -89,7 +91,9 @@ function resourceGrantsLoader(ctx: Context, kind: string) {
     const direct = await ctx.db
       .select({
         resourceId: sql<string>`${roleBindings.resourceId}`,
-        permissions: sql<string[]>`case when ${roleBindings.roleId} is null then array[${roleBindings.permission}] else ${roles.permissions} end`,
+        permissions: sql<
+          string[]
+        >`case when ${roleBindings.roleId} is null then array[${roleBindings.permission}] else ${roles.permissions} end`,
       })
       .from(roleBindings)
       .leftJoin(roles, eq(roles.id, roleBindings.roleId))
@@ -216,7 +220,10 @@ export class Policy {
           .where(and(eq(aclEntries.userId, userId), eq(aclEntries.resourceType, kind), eq(aclEntries.permission, permission))),
       ),
       kind === 'APP'
-        ? inArray(idColumn, db.select({ id: appGrants.appId }).from(appGrants).where(this.teamsGranting(appGrants.granteeTeamId, permission)))
+        ? inArray(
+            idColumn,
+            db.select({ id: appGrants.appId }).from(appGrants).where(this.teamsGranting(appGrants.granteeTeamId, permission)),
+          )
         : undefined,
     );
   }

@@ -48,9 +48,9 @@ export class Mail {
   flush(): void {
     if (!this.pending) return;
     this.pending = false;
-    this.flushing = this.flushing.then(() => outsideStatementScope(() => this.deliverPending())).catch((error) =>
-      this.logger.error({ err: error }, 'mail delivery failed; will retry on the next flush'),
-    );
+    this.flushing = this.flushing
+      .then(() => outsideStatementScope(() => this.deliverPending()))
+      .catch((error) => this.logger.error({ err: error }, 'mail delivery failed; will retry on the next flush'));
   }
 
   /** Waits for deliveries started so far (tests and shutdown). */
@@ -66,6 +66,11 @@ export class Mail {
     await db
       .update(outbox)
       .set({ sentAt: new Date() })
-      .where(inArray(outbox.id, pending.map((r) => r.id)));
+      .where(
+        inArray(
+          outbox.id,
+          pending.map((r) => r.id),
+        ),
+      );
   }
 }

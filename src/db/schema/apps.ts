@@ -42,7 +42,10 @@ export const apps = pgTable(
     platform: text('platform').notNull(),
     plan: text('plan').notNull(),
     pool: text('pool').notNull(),
-    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    tags: text('tags')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     state: appState('state').notNull().default('STOPPED'),
     clusterId: uuid('cluster_id').references(() => clusters.id, { onDelete: 'set null' }),
     locked: boolean('locked').notNull().default(false),

@@ -15,13 +15,14 @@ export const buckets = pgTable(
     region: text('region').notNull(),
     versioning: boolean('versioning').notNull().default(false),
     visibility: bucketVisibility('visibility').notNull().default('PRIVATE'),
-    storedBytes: bigint('stored_bytes', { mode: 'bigint' }).notNull().default(sql`0`),
-    objectCount: bigint('object_count', { mode: 'bigint' }).notNull().default(sql`0`),
+    storedBytes: bigint('stored_bytes', { mode: 'bigint' })
+      .notNull()
+      .default(sql`0`),
+    objectCount: bigint('object_count', { mode: 'bigint' })
+      .notNull()
+      .default(sql`0`),
   },
-  (t) => [
-    uniqueIndex('buckets_team_name_key').on(t.teamId, t.name),
-    index('buckets_team_created_idx').on(t.teamId, t.createdAt, t.id),
-  ],
+  (t) => [uniqueIndex('buckets_team_name_key').on(t.teamId, t.name), index('buckets_team_created_idx').on(t.teamId, t.createdAt, t.id)],
 );
 
 /** One row per bucket and day: dashboards chart it, and a team with usage this month cannot be deleted. */
@@ -34,12 +35,15 @@ export const bucketUsage = pgTable(
       .references(() => teams.id, { onDelete: 'cascade' }),
     bucketId: uuid('bucket_id').references(() => buckets.id, { onDelete: 'set null' }),
     day: date('day', { mode: 'string' }).notNull(),
-    storedBytes: bigint('stored_bytes', { mode: 'bigint' }).notNull().default(sql`0`),
-    egressBytes: bigint('egress_bytes', { mode: 'bigint' }).notNull().default(sql`0`),
-    objectCount: bigint('object_count', { mode: 'bigint' }).notNull().default(sql`0`),
+    storedBytes: bigint('stored_bytes', { mode: 'bigint' })
+      .notNull()
+      .default(sql`0`),
+    egressBytes: bigint('egress_bytes', { mode: 'bigint' })
+      .notNull()
+      .default(sql`0`),
+    objectCount: bigint('object_count', { mode: 'bigint' })
+      .notNull()
+      .default(sql`0`),
   },
-  (t) => [
-    uniqueIndex('bucket_usage_bucket_day_key').on(t.bucketId, t.day),
-    index('bucket_usage_team_day_idx').on(t.teamId, t.day),
-  ],
+  (t) => [uniqueIndex('bucket_usage_bucket_day_key').on(t.bucketId, t.day), index('bucket_usage_team_day_idx').on(t.teamId, t.day)],
 );

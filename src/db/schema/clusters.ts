@@ -27,10 +27,7 @@ export const clusters = pgTable(
     apiUrl: text('api_url'),
     consoleUrl: text('console_url'),
   },
-  (t) => [
-    uniqueIndex('clusters_team_name_key').on(t.teamId, t.name),
-    index('clusters_team_created_idx').on(t.teamId, t.createdAt, t.id),
-  ],
+  (t) => [uniqueIndex('clusters_team_name_key').on(t.teamId, t.name), index('clusters_team_created_idx').on(t.teamId, t.createdAt, t.id)],
 );
 
 export const nodePools = pgTable(

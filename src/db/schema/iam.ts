@@ -15,11 +15,18 @@ export const roles = pgTable(
     teamId: uuid('team_id').references(() => teams.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     description: text('description').notNull().default(''),
-    permissions: text('permissions').array().notNull().default(sql`'{}'::text[]`),
+    permissions: text('permissions')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
   },
   (t) => [
-    uniqueIndex('roles_team_name_key').on(t.teamId, t.name).where(sql`${t.teamId} is not null`),
-    uniqueIndex('roles_platform_name_key').on(t.name).where(sql`${t.teamId} is null`),
+    uniqueIndex('roles_team_name_key')
+      .on(t.teamId, t.name)
+      .where(sql`${t.teamId} is not null`),
+    uniqueIndex('roles_platform_name_key')
+      .on(t.name)
+      .where(sql`${t.teamId} is null`),
     check('roles_scope_team', sql`(${t.scope} = 'TEAM') = (${t.teamId} is not null)`),
   ],
 );
@@ -71,12 +78,7 @@ export const aclEntries = pgTable(
     createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
   },
   (t) => [
-    uniqueIndex('acl_entries_grant_key').on(
-      t.resourceType,
-      t.resourceId,
-      t.permission,
-      sql`coalesce(${t.userId}, ${t.serviceAccountId})`,
-    ),
+    uniqueIndex('acl_entries_grant_key').on(t.resourceType, t.resourceId, t.permission, sql`coalesce(${t.userId}, ${t.serviceAccountId})`),
     index('acl_entries_user_idx').on(t.userId),
     index('acl_entries_service_account_idx').on(t.serviceAccountId),
     index('acl_entries_team_idx').on(t.teamId),

@@ -11,13 +11,20 @@ export const teams = pgTable(
     slug: text('slug').notNull(),
     name: text('name').notNull(),
     description: text('description').notNull().default(''),
-    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    tags: text('tags')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     maxApps: integer('max_apps').notNull().default(20),
     maxClusters: integer('max_clusters').notNull().default(5),
     maxBuckets: integer('max_buckets').notNull().default(100),
     maxMembers: integer('max_members').notNull().default(50),
-    storageBytes: bigint('storage_bytes', { mode: 'bigint' }).notNull().default(sql`1099511627776`),
-    bandwidthBytes: bigint('bandwidth_bytes', { mode: 'bigint' }).notNull().default(sql`1099511627776`),
+    storageBytes: bigint('storage_bytes', { mode: 'bigint' })
+      .notNull()
+      .default(sql`1099511627776`),
+    bandwidthBytes: bigint('bandwidth_bytes', { mode: 'bigint' })
+      .notNull()
+      .default(sql`1099511627776`),
     rateLimit: integer('rate_limit').notNull().default(100),
   },
   (t) => [
@@ -44,7 +51,9 @@ export const memberships = pgTable(
   (t) => [
     uniqueIndex('memberships_team_user_key').on(t.teamId, t.userId),
     // Exactly one OWNER per team: at most one by this index, at least one by the services.
-    uniqueIndex('memberships_one_owner_key').on(t.teamId).where(sql`${t.role} = 'OWNER'`),
+    uniqueIndex('memberships_one_owner_key')
+      .on(t.teamId)
+      .where(sql`${t.role} = 'OWNER'`),
     index('memberships_team_created_idx').on(t.teamId, t.createdAt, t.id),
     index('memberships_user_idx').on(t.userId, t.createdAt, t.id),
   ],
@@ -69,7 +78,9 @@ export const invitations = pgTable(
   },
   (t) => [
     uniqueIndex('invitations_token_hash_key').on(t.tokenHash),
-    uniqueIndex('invitations_one_pending_key').on(t.teamId, t.email).where(sql`${t.status} = 'PENDING'`),
+    uniqueIndex('invitations_one_pending_key')
+      .on(t.teamId, t.email)
+      .where(sql`${t.status} = 'PENDING'`),
     index('invitations_team_created_idx').on(t.teamId, t.createdAt, t.id),
     index('invitations_email_idx').on(t.email, t.createdAt, t.id),
     index('invitations_inviter_idx').on(t.inviterId),

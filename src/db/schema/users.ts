@@ -17,10 +17,7 @@ export const users = pgTable(
     status: userStatus('status').notNull().default('ACTIVE'),
     teamLimit: integer('team_limit').notNull().default(10),
   },
-  (t) => [
-    uniqueIndex('users_email_key').on(t.email),
-    index('users_created_at_idx').on(t.createdAt, t.id),
-  ],
+  (t) => [uniqueIndex('users_email_key').on(t.email), index('users_created_at_idx').on(t.createdAt, t.id)],
 );
 
 export const sessions = pgTable(
@@ -37,10 +34,7 @@ export const sessions = pgTable(
     userAgent: text('user_agent'),
     ipAddress: text('ip_address'),
   },
-  (t) => [
-    uniqueIndex('sessions_token_hash_key').on(t.tokenHash),
-    index('sessions_user_id_idx').on(t.userId, t.createdAt, t.id),
-  ],
+  (t) => [uniqueIndex('sessions_token_hash_key').on(t.tokenHash), index('sessions_user_id_idx').on(t.userId, t.createdAt, t.id)],
 );
 
 export const serviceAccounts = pgTable(
@@ -54,10 +48,7 @@ export const serviceAccounts = pgTable(
     description: text('description').notNull().default(''),
     createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
   },
-  (t) => [
-    uniqueIndex('service_accounts_team_name_key').on(t.teamId, t.name),
-    index('service_accounts_created_by_idx').on(t.createdById),
-  ],
+  (t) => [uniqueIndex('service_accounts_team_name_key').on(t.teamId, t.name), index('service_accounts_created_by_idx').on(t.createdById)],
 );
 
 export const apiTokens = pgTable(
@@ -98,10 +89,7 @@ export const passwordResets = pgTable(
     expiresAt: at('expires_at').notNull(),
     usedAt: at('used_at'),
   },
-  (t) => [
-    uniqueIndex('password_resets_token_hash_key').on(t.tokenHash),
-    index('password_resets_user_id_idx').on(t.userId),
-  ],
+  (t) => [uniqueIndex('password_resets_token_hash_key').on(t.tokenHash), index('password_resets_user_id_idx').on(t.userId)],
 );
 
 /** Messages for people (invitations, password resets); a mailer delivers and marks them sent. */
@@ -116,5 +104,10 @@ export const outbox = pgTable(
     payload: jsonb('payload').notNull().default({}),
     sentAt: at('sent_at'),
   },
-  (t) => [index('outbox_unsent_idx').on(t.createdAt).where(sql`${t.sentAt} is null`), index('outbox_recipient_idx').on(t.recipient)],
+  (t) => [
+    index('outbox_unsent_idx')
+      .on(t.createdAt)
+      .where(sql`${t.sentAt} is null`),
+    index('outbox_recipient_idx').on(t.recipient),
+  ],
 );

@@ -81,32 +81,54 @@ export class RequestPasswordResetPayload extends Payload {}
 @Resolver()
 export class AccountResolver {
   @Mutation(() => SessionTokenPayload, { description: 'Creates an account and logs it in.' })
-  signUp(@Arg('input', () => SignUpInput, { description: 'What to do; see the input type for each field.' }) input: SignUpInput, @Ctx() ctx: Context) {
+  signUp(
+    @Arg('input', () => SignUpInput, { description: 'What to do; see the input type for each field.' }) input: SignUpInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => accounts.signUp(ctx, { ...input, fullName: input.fullName ?? undefined }));
   }
 
   @Mutation(() => SessionTokenPayload, { description: 'Logs in with email and password; repeated failures are throttled.' })
-  logIn(@Arg('input', () => LogInInput, { description: 'What to do; see the input type for each field.' }) input: LogInInput, @Ctx() ctx: Context) {
+  logIn(
+    @Arg('input', () => LogInInput, { description: 'What to do; see the input type for each field.' }) input: LogInInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => accounts.logIn(ctx, input));
   }
 
   @Mutation(() => LogOutPayload, { description: 'Ends the current session, or all your other sessions.' })
-  logOut(@Arg('input', () => LogOutInput, { nullable: true, description: 'What to do; omit to end the current session.' }) input: LogOutInput | null, @Ctx() ctx: Context) {
+  logOut(
+    @Arg('input', () => LogOutInput, { nullable: true, description: 'What to do; omit to end the current session.' })
+    input: LogOutInput | null,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => accounts.logOut(ctx, input?.allOtherSessions ?? false));
   }
 
   @Mutation(() => PasswordPayload, { description: 'Changes your password and ends your other sessions.' })
-  changePassword(@Arg('input', () => ChangePasswordInput, { description: 'What to do; see the input type for each field.' }) input: ChangePasswordInput, @Ctx() ctx: Context) {
+  changePassword(
+    @Arg('input', () => ChangePasswordInput, { description: 'What to do; see the input type for each field.' }) input: ChangePasswordInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => accounts.changePassword(ctx, input));
   }
 
-  @Mutation(() => RequestPasswordResetPayload, { description: 'Mails a password-reset token if the email is registered; answers the same either way.' })
-  requestPasswordReset(@Arg('input', () => RequestPasswordResetInput, { description: 'What to do; see the input type for each field.' }) input: RequestPasswordResetInput, @Ctx() ctx: Context) {
+  @Mutation(() => RequestPasswordResetPayload, {
+    description: 'Mails a password-reset token if the email is registered; answers the same either way.',
+  })
+  requestPasswordReset(
+    @Arg('input', () => RequestPasswordResetInput, { description: 'What to do; see the input type for each field.' })
+    input: RequestPasswordResetInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => accounts.requestPasswordReset(ctx, input));
   }
 
   @Mutation(() => PasswordPayload, { description: 'Sets a new password with a reset token and ends every session of the account.' })
-  resetPassword(@Arg('input', () => ResetPasswordInput, { description: 'What to do; see the input type for each field.' }) input: ResetPasswordInput, @Ctx() ctx: Context) {
+  resetPassword(
+    @Arg('input', () => ResetPasswordInput, { description: 'What to do; see the input type for each field.' }) input: ResetPasswordInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => accounts.resetPassword(ctx, input));
   }
 }

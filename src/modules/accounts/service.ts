@@ -31,7 +31,8 @@ export async function openSession(ctx: Context, tx: Executor, user: UserRow): Pr
   return { token, expiresAt, user };
 }
 
-const emailTaken = (email: string) => userError('email', UserErrorCode.TAKEN, `email ${email} is already registered; log in or reset your password.`);
+const emailTaken = (email: string) =>
+  userError('email', UserErrorCode.TAKEN, `email ${email} is already registered; log in or reset your password.`);
 
 export const newUserSchema = z.object({
   email: fields.email,
@@ -120,7 +121,11 @@ export async function logOut(ctx: Context, allOtherSessions: boolean): Promise<{
         : mine
       : and(mine, eq(sessions.id, viewer.credentialId));
     const ended = await tx.update(sessions).set({ endedAt: new Date() }).where(which).returning({ id: sessions.id });
-    return { result: { endedSessions: ended.length, user: viewer.user }, target: { type: 'User', id: viewer.user.id }, data: { endedSessions: ended.length } };
+    return {
+      result: { endedSessions: ended.length, user: viewer.user },
+      target: { type: 'User', id: viewer.user.id },
+      data: { endedSessions: ended.length },
+    };
   });
 }
 
@@ -132,7 +137,10 @@ async function endSessions(tx: Executor, userId: string, except?: string): Promi
     .where(and(eq(sessions.userId, userId), isNull(sessions.endedAt), except ? ne(sessions.id, except) : undefined));
 }
 
-export async function changePassword(ctx: Context, rawInput: { currentPassword?: unknown; newPassword?: unknown }): Promise<{ user: UserRow }> {
+export async function changePassword(
+  ctx: Context,
+  rawInput: { currentPassword?: unknown; newPassword?: unknown },
+): Promise<{ user: UserRow }> {
   const viewer = requireFullAccess(ctx, 'change the password');
   const { currentPassword, newPassword } = parseInput(
     z.object({ currentPassword: z.string().min(1, { error: 'must not be empty' }), newPassword: fields.password }),
@@ -152,7 +160,10 @@ export async function changePassword(ctx: Context, rawInput: { currentPassword?:
 /** Always answers the same, so it tells nobody whether an email is registered. */
 export async function requestPasswordReset(ctx: Context, rawInput: { email?: unknown }): Promise<Record<string, never>> {
   const { email } = parseInput(z.object({ email: fields.email }), rawInput);
-  const [user] = await ctx.db.select().from(users).where(and(eq(users.email, email), eq(users.status, 'ACTIVE')));
+  const [user] = await ctx.db
+    .select()
+    .from(users)
+    .where(and(eq(users.email, email), eq(users.status, 'ACTIVE')));
   if (!user) return {};
   const token = newSecret('passwordReset');
   await audited(ctx, 'user.password.reset-request', async (tx) => {

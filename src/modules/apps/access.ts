@@ -24,6 +24,10 @@ export async function lockApp(tx: Tx, appId: string, options: { mustBeUnlocked: 
   const [app] = await tx.select().from(apps).where(eq(apps.id, appId)).for('update');
   if (!app) throw notFound('App');
   if (options.mustBeUnlocked && app.locked)
-    throw userError(['input', 'appId'], UserErrorCode.INVALID_STATE, `App ${app.name} is locked; unlock it with updateApp(locked: false) first.`);
+    throw userError(
+      ['input', 'appId'],
+      UserErrorCode.INVALID_STATE,
+      `App ${app.name} is locked; unlock it with updateApp(locked: false) first.`,
+    );
   return app;
 }

@@ -15,7 +15,9 @@ import type { AppRow } from './types.js';
 const appName = z
   .string()
   .trim()
-  .regex(/^[a-z][a-z0-9-]{0,39}$/, { error: 'must start with a lowercase letter and have at most 40 lowercase letters, digits or hyphens' });
+  .regex(/^[a-z][a-z0-9-]{0,39}$/, {
+    error: 'must start with a lowercase letter and have at most 40 lowercase letters, digits or hyphens',
+  });
 const catalogName = z.string().trim().min(1, { error: 'must not be empty' }).max(100, { error: 'must be at most 100 characters' });
 
 const createSchema = z.object({
@@ -35,11 +37,14 @@ const updateSchema = z.object({
   locked: z.boolean().optional(),
 });
 
-const nameTaken = (name: string) => userError('name', UserErrorCode.TAKEN, `name "${name}" is already used by another app; app names are unique on the platform.`);
+const nameTaken = (name: string) =>
+  userError('name', UserErrorCode.TAKEN, `name "${name}" is already used by another app; app names are unique on the platform.`);
 
 /** Resolves catalog names (and defaults) or refuses naming the field. */
 async function catalogChoice(tx: Executor, input: { platform?: string; plan?: string; pool?: string }, useDefaults: boolean) {
-  const platform = input.platform ? await tx.select({ name: platforms.name }).from(platforms).where(eq(platforms.name, input.platform)) : [];
+  const platform = input.platform
+    ? await tx.select({ name: platforms.name }).from(platforms).where(eq(platforms.name, input.platform))
+    : [];
   const plan = await tx
     .select({ name: plans.name })
     .from(plans)
@@ -60,7 +65,11 @@ async function catalogChoice(tx: Executor, input: { platform?: string; plan?: st
 async function ensureAppSeat(tx: Executor, team: typeof teams.$inferSelect): Promise<void> {
   const [{ owned }] = await tx.select({ owned: count() }).from(apps).where(eq(apps.teamId, team.id));
   if (owned >= team.maxApps)
-    throw userError(['input', 'teamId'], UserErrorCode.LIMIT_REACHED, `Team ${team.slug} already has ${owned} apps, its limit; delete one or ask an admin to raise it.`);
+    throw userError(
+      ['input', 'teamId'],
+      UserErrorCode.LIMIT_REACHED,
+      `Team ${team.slug} already has ${owned} apps, its limit; delete one or ask an admin to raise it.`,
+    );
 }
 
 export async function createApp(ctx: Context, teamId: string, rawInput: unknown): Promise<{ app: AppRow }> {
@@ -86,12 +95,7 @@ export async function createApp(ctx: Context, teamId: string, rawInput: unknown)
   }
 }
 
-export async function updateApp(
-  ctx: Context,
-  appId: string,
-  rawInput: unknown,
-  newTeamId: string | undefined,
-): Promise<{ app: AppRow }> {
+export async function updateApp(ctx: Context, appId: string, rawInput: unknown, newTeamId: string | undefined): Promise<{ app: AppRow }> {
   const input = parseInput(updateSchema, rawInput);
   const app = await appWithPermission(ctx, appId, 'app:update', 'update this app');
   const moving = newTeamId !== undefined && newTeamId !== app.teamId;
@@ -135,7 +139,11 @@ export async function grantAppAccess(ctx: Context, appId: string, teamId: string
     if (!team) throw notFound('Team');
     if (team.id === app.teamId)
       throw userError('teamId', UserErrorCode.ALREADY_EXISTS, `Team ${team.slug} owns the app and has access already.`);
-    const [inserted] = await tx.insert(appGrants).values({ teamId: app.teamId, appId, granteeTeamId: teamId }).onConflictDoNothing().returning();
+    const [inserted] = await tx
+      .insert(appGrants)
+      .values({ teamId: app.teamId, appId, granteeTeamId: teamId })
+      .onConflictDoNothing()
+      .returning();
     if (!inserted) throw userError('teamId', UserErrorCode.ALREADY_EXISTS, `Team ${team.slug} already has access to ${app.name}.`);
     return { result: { app }, target: { type: 'App', id: appId }, teamId: app.teamId, data: { team: team.slug } };
   });
@@ -166,7 +174,11 @@ export async function setAppQuota(ctx: Context, appId: string, rawLimit: unknown
     await lockApp(tx, appId, { mustBeUnlocked: false });
     const [{ used }] = await tx.select({ used: count() }).from(appUnits).where(eq(appUnits.appId, appId));
     if (unitLimit !== null && unitLimit < used)
-      throw userError('unitLimit', UserErrorCode.INVALID, `unitLimit ${unitLimit} is below the ${used} units the app has; remove units first.`);
+      throw userError(
+        'unitLimit',
+        UserErrorCode.INVALID,
+        `unitLimit ${unitLimit} is below the ${used} units the app has; remove units first.`,
+      );
     const [updated] = await tx.update(apps).set({ unitLimit }).where(eq(apps.id, appId)).returning();
     return { result: { app: updated }, target: { type: 'App', id: appId }, teamId: app.teamId, data: { unitLimit } };
   });

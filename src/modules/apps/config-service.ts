@@ -19,7 +19,13 @@ const envName = z
 
 const setEnvSchema = z.object({
   variables: z
-    .array(z.object({ name: envName, value: z.string().max(4096, { error: 'must be at most 4096 characters' }), secret: z.boolean().default(false) }))
+    .array(
+      z.object({
+        name: envName,
+        value: z.string().max(4096, { error: 'must be at most 4096 characters' }),
+        secret: z.boolean().default(false),
+      }),
+    )
     .min(1, { error: 'must contain at least one variable' })
     .max(100, { error: 'must contain at most 100 variables' })
     .refine((vars) => new Set(vars.map((v) => v.name)).size === vars.length, { error: 'must not name a variable twice' }),
@@ -58,7 +64,11 @@ export async function setEnv(ctx: Context, appId: string, rawInput: unknown): Pr
       });
     const [{ total }] = await tx.select({ total: count() }).from(appEnvVars).where(eq(appEnvVars.appId, appId));
     if (total > MAX_ENV_PER_APP)
-      throw userError('variables', UserErrorCode.LIMIT_REACHED, `An app may have at most ${MAX_ENV_PER_APP} variables; this would make ${total}.`);
+      throw userError(
+        'variables',
+        UserErrorCode.LIMIT_REACHED,
+        `An app may have at most ${MAX_ENV_PER_APP} variables; this would make ${total}.`,
+      );
     const restarted = await restartIfRunning(tx, app, input.noRestart);
     // Names only: values (and secrets) stay out of the audit trail.
     return {
@@ -80,7 +90,12 @@ export async function unsetEnv(ctx: Context, appId: string, rawInput: unknown): 
       .where(and(eq(appEnvVars.appId, appId), inArray(appEnvVars.name, input.names)))
       .returning({ name: appEnvVars.name });
     const restarted = removed.length > 0 && (await restartIfRunning(tx, app, input.noRestart));
-    return { result: { app }, target: { type: 'App', id: appId }, teamId: app.teamId, data: { names: removed.map((r) => r.name), restarted } };
+    return {
+      result: { app },
+      target: { type: 'App', id: appId },
+      teamId: app.teamId,
+      data: { names: removed.map((r) => r.name), restarted },
+    };
   });
 }
 

@@ -29,7 +29,15 @@ export const immediateDeployer: Deployer = {
         .values({ teamId: app.teamId, appId: app.id, name: 'web', units: 1 })
         .onConflictDoUpdate({ target: [appProcesses.appId, appProcesses.name], set: { units: 1 } })
         .returning();
-      await tx.insert(appUnits).values({ teamId: app.teamId, appId: app.id, processId: web.id, name: `${app.name}-web-${deploy.version}`, status: UnitStatus.STARTED });
+      await tx
+        .insert(appUnits)
+        .values({
+          teamId: app.teamId,
+          appId: app.id,
+          processId: web.id,
+          name: `${app.name}-web-${deploy.version}`,
+          status: UnitStatus.STARTED,
+        });
     }
     await tx.update(appUnits).set({ status: UnitStatus.STARTED }).where(eq(appUnits.appId, app.id));
     await tx.update(apps).set({ state: AppState.RUNNING, updatedAt: now }).where(eq(apps.id, app.id));
@@ -55,7 +63,10 @@ const deploySchema = z
   .refine((d) => !d.image !== !d.commit, { error: 'Give either image or commit, not both.', path: ['image'] });
 
 async function nextVersion(tx: Tx, appId: string): Promise<number> {
-  const [{ last }] = await tx.select({ last: max(deploys.version) }).from(deploys).where(eq(deploys.appId, appId));
+  const [{ last }] = await tx
+    .select({ last: max(deploys.version) })
+    .from(deploys)
+    .where(eq(deploys.appId, appId));
   return (last ?? 0) + 1;
 }
 
@@ -100,10 +111,17 @@ export async function deployApp(ctx: Context, appId: string, rawInput: unknown) 
 export async function rollbackApp(ctx: Context, appId: string, rawVersion: unknown) {
   const { version } = parseInput(z.object({ version: z.number().int().min(1, { error: 'must be 1 or more' }) }), { version: rawVersion });
   return startDeploy(ctx, 'app.rollback', appId, async (tx, app) => {
-    const [target] = await tx.select().from(deploys).where(and(eq(deploys.appId, appId), eq(deploys.version, version)));
+    const [target] = await tx
+      .select()
+      .from(deploys)
+      .where(and(eq(deploys.appId, appId), eq(deploys.version, version)));
     if (!target) throw userError('version', UserErrorCode.INVALID, `${app.name} has no version ${version}; see App.deploys.`);
     if (target.status !== DeployStatus.SUCCEEDED)
-      throw userError('version', UserErrorCode.INVALID_STATE, `Version ${version} never went live (${target.status}); roll back to a succeeded one.`);
+      throw userError(
+        'version',
+        UserErrorCode.INVALID_STATE,
+        `Version ${version} never went live (${target.status}); roll back to a succeeded one.`,
+      );
     return {
       image: target.image,
       commit: target.commit,

@@ -14,8 +14,18 @@ export type LifecycleAction = 'start' | 'stop' | 'restart' | 'sleep';
 
 /** Which app states each action starts from, and what it leaves the app and its units in. */
 const TRANSITIONS: Record<LifecycleAction, { from: AppState[]; to: AppState; units: UnitStatus; needsRunningUnits: boolean }> = {
-  start: { from: [AppState.STOPPED, AppState.SLEEPING, AppState.ERROR], to: AppState.RUNNING, units: UnitStatus.STARTED, needsRunningUnits: false },
-  stop: { from: [AppState.RUNNING, AppState.STARTING, AppState.SLEEPING, AppState.ERROR], to: AppState.STOPPED, units: UnitStatus.STOPPED, needsRunningUnits: false },
+  start: {
+    from: [AppState.STOPPED, AppState.SLEEPING, AppState.ERROR],
+    to: AppState.RUNNING,
+    units: UnitStatus.STARTED,
+    needsRunningUnits: false,
+  },
+  stop: {
+    from: [AppState.RUNNING, AppState.STARTING, AppState.SLEEPING, AppState.ERROR],
+    to: AppState.STOPPED,
+    units: UnitStatus.STOPPED,
+    needsRunningUnits: false,
+  },
   restart: { from: [AppState.RUNNING, AppState.ERROR], to: AppState.RUNNING, units: UnitStatus.STARTED, needsRunningUnits: true },
   sleep: { from: [AppState.RUNNING], to: AppState.SLEEPING, units: UnitStatus.STOPPED, needsRunningUnits: true },
 };
@@ -23,15 +33,25 @@ const TRANSITIONS: Record<LifecycleAction, { from: AppState[]; to: AppState; uni
 const processName = z
   .string()
   .trim()
-  .regex(/^[a-z][a-z0-9_-]{0,29}$/, { error: 'must be a process name from the Procfile: a lowercase letter, then up to 29 lowercase letters, digits, - or _' });
+  .regex(/^[a-z][a-z0-9_-]{0,29}$/, {
+    error: 'must be a process name from the Procfile: a lowercase letter, then up to 29 lowercase letters, digits, - or _',
+  });
 
 async function processOf(tx: Tx, appId: string, name: string): Promise<ProcessRow | undefined> {
-  const [row] = await tx.select().from(appProcesses).where(and(eq(appProcesses.appId, appId), eq(appProcesses.name, name)));
+  const [row] = await tx
+    .select()
+    .from(appProcesses)
+    .where(and(eq(appProcesses.appId, appId), eq(appProcesses.name, name)));
   return row;
 }
 
 /** Starts, stops, restarts or puts to sleep a whole app or one of its processes. */
-export async function changeLifecycle(ctx: Context, appId: string, action: LifecycleAction, rawProcess?: string | null): Promise<{ app: AppRow }> {
+export async function changeLifecycle(
+  ctx: Context,
+  appId: string,
+  action: LifecycleAction,
+  rawProcess?: string | null,
+): Promise<{ app: AppRow }> {
   const process = rawProcess == null ? null : parseInput(z.object({ process: processName }), { process: rawProcess }).process;
   await appWithPermission(ctx, appId, 'app:lifecycle', `${action} this app`);
   const rule = TRANSITIONS[action];
@@ -43,17 +63,30 @@ export async function changeLifecycle(ctx: Context, appId: string, action: Lifec
       if (!row) throw userError('process', UserErrorCode.INVALID, `process "${process}" does not exist in ${app.name}; see App.processes.`);
       unitFilter = and(unitFilter, eq(appUnits.processId, row.id))!;
     } else if (!rule.from.includes(app.state as AppState)) {
-      throw userError(null, UserErrorCode.INVALID_STATE, `Cannot ${action} ${app.name}: it is ${app.state}; ${action} works from ${rule.from.join(', ')}.`);
+      throw userError(
+        null,
+        UserErrorCode.INVALID_STATE,
+        `Cannot ${action} ${app.name}: it is ${app.state}; ${action} works from ${rule.from.join(', ')}.`,
+      );
     }
     const units = await tx.select({ id: appUnits.id, status: appUnits.status }).from(appUnits).where(unitFilter);
     if (!units.length)
-      throw userError(process ? 'process' : null, UserErrorCode.INVALID_STATE, `${process ? `Process ${process}` : app.name} has no units; deploy the app or add units first.`);
+      throw userError(
+        process ? 'process' : null,
+        UserErrorCode.INVALID_STATE,
+        `${process ? `Process ${process}` : app.name} has no units; deploy the app or add units first.`,
+      );
     const running = units.filter((u) => u.status === UnitStatus.STARTED);
     if (rule.needsRunningUnits && !running.length)
-      throw userError(process ? 'process' : null, UserErrorCode.INVALID_STATE, `Cannot ${action} ${process ? `process ${process}` : app.name}: no unit is running.`);
+      throw userError(
+        process ? 'process' : null,
+        UserErrorCode.INVALID_STATE,
+        `Cannot ${action} ${process ? `process ${process}` : app.name}: no unit is running.`,
+      );
     if (process && action === 'start' && running.length === units.length)
       throw userError('process', UserErrorCode.INVALID_STATE, `Process ${process} is already running.`);
-    if (process && action === 'stop' && !running.length) throw userError('process', UserErrorCode.INVALID_STATE, `Process ${process} is already stopped.`);
+    if (process && action === 'stop' && !running.length)
+      throw userError('process', UserErrorCode.INVALID_STATE, `Process ${process} is already stopped.`);
     await tx.update(appUnits).set({ status: rule.units }).where(unitFilter);
     // A whole-app action sets the app's state; a process action only changes it when no unit is left running, or one starts.
     const [{ started }] = await tx
@@ -62,7 +95,12 @@ export async function changeLifecycle(ctx: Context, appId: string, action: Lifec
       .where(and(eq(appUnits.appId, appId), eq(appUnits.status, UnitStatus.STARTED)));
     const state = !process ? rule.to : started > 0 ? AppState.RUNNING : action === 'sleep' ? AppState.SLEEPING : AppState.STOPPED;
     const [updated] = await tx.update(apps).set({ state, updatedAt: new Date() }).where(eq(apps.id, appId)).returning();
-    return { result: { app: updated }, target: { type: 'App', id: appId }, teamId: app.teamId, data: { process, from: app.state, to: state } };
+    return {
+      result: { app: updated },
+      target: { type: 'App', id: appId },
+      teamId: app.teamId,
+      data: { process, from: app.state, to: state },
+    };
   });
 }
 
@@ -97,7 +135,10 @@ export async function addUnits(ctx: Context, appId: string, rawInput: unknown): 
         status,
       })),
     );
-    await tx.update(appProcesses).set({ units: process.units + input.count }).where(eq(appProcesses.id, process.id));
+    await tx
+      .update(appProcesses)
+      .set({ units: process.units + input.count })
+      .where(eq(appProcesses.id, process.id));
     return { result: { app }, target: { type: 'App', id: appId }, teamId: app.teamId, data: input };
   });
 }
@@ -109,17 +150,30 @@ export async function removeUnits(ctx: Context, appId: string, rawInput: unknown
   return audited(ctx, 'app.units.remove', async (tx) => {
     const app = await lockApp(tx, appId, { mustBeUnlocked: true });
     const process = await processOf(tx, appId, input.process);
-    if (!process) throw userError('process', UserErrorCode.INVALID, `process "${input.process}" does not exist in ${app.name}; see App.processes.`);
+    if (!process)
+      throw userError('process', UserErrorCode.INVALID, `process "${input.process}" does not exist in ${app.name}; see App.processes.`);
     if (input.count > process.units)
-      throw userError('count', UserErrorCode.INVALID, `count ${input.count} is more than the ${process.units} units process ${input.process} has.`);
+      throw userError(
+        'count',
+        UserErrorCode.INVALID,
+        `count ${input.count} is more than the ${process.units} units process ${input.process} has.`,
+      );
     const newest = await tx
       .select({ id: appUnits.id })
       .from(appUnits)
       .where(eq(appUnits.processId, process.id))
       .orderBy(desc(appUnits.createdAt), desc(appUnits.id))
       .limit(input.count);
-    await tx.delete(appUnits).where(inArray(appUnits.id, newest.map((u) => u.id)));
-    await tx.update(appProcesses).set({ units: process.units - input.count }).where(eq(appProcesses.id, process.id));
+    await tx.delete(appUnits).where(
+      inArray(
+        appUnits.id,
+        newest.map((u) => u.id),
+      ),
+    );
+    await tx
+      .update(appProcesses)
+      .set({ units: process.units - input.count })
+      .where(eq(appProcesses.id, process.id));
     return { result: { app }, target: { type: 'App', id: appId }, teamId: app.teamId, data: input };
   });
 }

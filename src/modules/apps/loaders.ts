@@ -105,7 +105,10 @@ function appFilter(args: AppConnectionArgs): SQL | undefined {
   );
 }
 
-const appOrder = { orderColumns: { NAME: apps.name, CREATED_AT: apps.createdAt }, defaultOrder: { field: 'NAME', direction: OrderDirection.ASC } };
+const appOrder = {
+  orderColumns: { NAME: apps.name, CREATED_AT: apps.createdAt },
+  defaultOrder: { field: 'NAME', direction: OrderDirection.ASC },
+};
 
 /** `apps`: every app the viewer can read. */
 export const allApps = defineConnection({

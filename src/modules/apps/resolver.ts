@@ -159,56 +159,92 @@ export class AppResolver {
   }
 
   @Mutation(() => AppPayload, { description: 'Creates an app in a team, within the team’s app limit.' })
-  createApp(@Arg('input', () => CreateAppInput, { description: 'What to do; see the input type for each field.' }) input: CreateAppInput, @Ctx() ctx: Context) {
+  createApp(
+    @Arg('input', () => CreateAppInput, { description: 'What to do; see the input type for each field.' }) input: CreateAppInput,
+    @Ctx() ctx: Context,
+  ) {
     const { teamId, ...rest } = input;
     return payload(() => appService.createApp(ctx, teamIdOf(teamId), withoutNulls(rest)));
   }
 
   @Mutation(() => AppPayload, { description: 'Changes an app’s description, plan, pool, tags or lock, or moves it to another team.' })
-  updateApp(@Arg('input', () => UpdateAppInput, { description: 'What to do; see the input type for each field.' }) input: UpdateAppInput, @Ctx() ctx: Context) {
+  updateApp(
+    @Arg('input', () => UpdateAppInput, { description: 'What to do; see the input type for each field.' }) input: UpdateAppInput,
+    @Ctx() ctx: Context,
+  ) {
     const { appId, teamId, ...rest } = input;
     return payload(() => appService.updateApp(ctx, appIdOf(appId), withoutNulls(rest), teamId ? teamIdOf(teamId) : undefined));
   }
 
   @Mutation(() => DeleteAppPayload, { description: 'Deletes an app with its units, env, cnames and deploys.' })
-  deleteApp(@Arg('input', () => DeleteAppInput, { description: 'What to do; see the input type for each field.' }) input: DeleteAppInput, @Ctx() ctx: Context) {
+  deleteApp(
+    @Arg('input', () => DeleteAppInput, { description: 'What to do; see the input type for each field.' }) input: DeleteAppInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(async () => ({ deletedAppId: toGlobalId('App', (await appService.deleteApp(ctx, appIdOf(input.appId))).app.id) }));
   }
 
   @Mutation(() => AppPayload, { description: 'Starts a stopped, sleeping or failed app (or one process).' })
-  startApp(@Arg('input', () => StartAppInput, { description: 'What to do; see the input type for each field.' }) input: InstanceType<typeof StartAppInput>, @Ctx() ctx: Context) {
+  startApp(
+    @Arg('input', () => StartAppInput, { description: 'What to do; see the input type for each field.' })
+    input: InstanceType<typeof StartAppInput>,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => lifecycle.changeLifecycle(ctx, appIdOf(input.appId), 'start', input.process));
   }
 
   @Mutation(() => AppPayload, { description: 'Stops an app (or one process).' })
-  stopApp(@Arg('input', () => StopAppInput, { description: 'What to do; see the input type for each field.' }) input: InstanceType<typeof StopAppInput>, @Ctx() ctx: Context) {
+  stopApp(
+    @Arg('input', () => StopAppInput, { description: 'What to do; see the input type for each field.' })
+    input: InstanceType<typeof StopAppInput>,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => lifecycle.changeLifecycle(ctx, appIdOf(input.appId), 'stop', input.process));
   }
 
   @Mutation(() => AppPayload, { description: 'Restarts a running app’s units (or one process’s).' })
-  restartApp(@Arg('input', () => RestartAppInput, { description: 'What to do; see the input type for each field.' }) input: InstanceType<typeof RestartAppInput>, @Ctx() ctx: Context) {
+  restartApp(
+    @Arg('input', () => RestartAppInput, { description: 'What to do; see the input type for each field.' })
+    input: InstanceType<typeof RestartAppInput>,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => lifecycle.changeLifecycle(ctx, appIdOf(input.appId), 'restart', input.process));
   }
 
   @Mutation(() => AppPayload, { description: 'Puts a running app (or one process) to sleep.' })
-  sleepApp(@Arg('input', () => SleepAppInput, { description: 'What to do; see the input type for each field.' }) input: InstanceType<typeof SleepAppInput>, @Ctx() ctx: Context) {
+  sleepApp(
+    @Arg('input', () => SleepAppInput, { description: 'What to do; see the input type for each field.' })
+    input: InstanceType<typeof SleepAppInput>,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => lifecycle.changeLifecycle(ctx, appIdOf(input.appId), 'sleep', input.process));
   }
 
   @Mutation(() => AppPayload, { description: 'Adds units to a process, within the app’s unit limit.' })
-  addUnits(@Arg('input', () => AddUnitsInput, { description: 'What to do; see the input type for each field.' }) input: InstanceType<typeof AddUnitsInput>, @Ctx() ctx: Context) {
+  addUnits(
+    @Arg('input', () => AddUnitsInput, { description: 'What to do; see the input type for each field.' })
+    input: InstanceType<typeof AddUnitsInput>,
+    @Ctx() ctx: Context,
+  ) {
     const { appId, ...rest } = input;
     return payload(() => lifecycle.addUnits(ctx, appIdOf(appId), rest));
   }
 
   @Mutation(() => AppPayload, { description: 'Removes units from a process, newest first.' })
-  removeUnits(@Arg('input', () => RemoveUnitsInput, { description: 'What to do; see the input type for each field.' }) input: InstanceType<typeof RemoveUnitsInput>, @Ctx() ctx: Context) {
+  removeUnits(
+    @Arg('input', () => RemoveUnitsInput, { description: 'What to do; see the input type for each field.' })
+    input: InstanceType<typeof RemoveUnitsInput>,
+    @Ctx() ctx: Context,
+  ) {
     const { appId, ...rest } = input;
     return payload(() => lifecycle.removeUnits(ctx, appIdOf(appId), rest));
   }
 
   @Mutation(() => AppPayload, { description: 'Sets environment variables; running units restart unless noRestart.' })
-  setEnv(@Arg('input', () => SetEnvInput, { description: 'What to do; see the input type for each field.' }) input: SetEnvInput, @Ctx() ctx: Context) {
+  setEnv(
+    @Arg('input', () => SetEnvInput, { description: 'What to do; see the input type for each field.' }) input: SetEnvInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() =>
       config.setEnv(ctx, appIdOf(input.appId), {
         variables: input.variables.map((v) => ({ name: v.name, value: v.value, secret: v.secret ?? false })),
@@ -218,43 +254,71 @@ export class AppResolver {
   }
 
   @Mutation(() => AppPayload, { description: 'Removes environment variables; running units restart unless noRestart.' })
-  unsetEnv(@Arg('input', () => UnsetEnvInput, { description: 'What to do; see the input type for each field.' }) input: UnsetEnvInput, @Ctx() ctx: Context) {
+  unsetEnv(
+    @Arg('input', () => UnsetEnvInput, { description: 'What to do; see the input type for each field.' }) input: UnsetEnvInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => config.unsetEnv(ctx, appIdOf(input.appId), { names: input.names, noRestart: input.noRestart ?? false }));
   }
 
   @Mutation(() => AppPayload, { description: 'Points a hostname at the app.' })
-  addCname(@Arg('input', () => AddCnameInput, { description: 'What to do; see the input type for each field.' }) input: InstanceType<typeof AddCnameInput>, @Ctx() ctx: Context) {
+  addCname(
+    @Arg('input', () => AddCnameInput, { description: 'What to do; see the input type for each field.' })
+    input: InstanceType<typeof AddCnameInput>,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => config.addCname(ctx, appIdOf(input.appId), input.cname));
   }
 
   @Mutation(() => AppPayload, { description: 'Removes a hostname from the app.' })
-  removeCname(@Arg('input', () => RemoveCnameInput, { description: 'What to do; see the input type for each field.' }) input: InstanceType<typeof RemoveCnameInput>, @Ctx() ctx: Context) {
+  removeCname(
+    @Arg('input', () => RemoveCnameInput, { description: 'What to do; see the input type for each field.' })
+    input: InstanceType<typeof RemoveCnameInput>,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => config.removeCname(ctx, appIdOf(input.appId), input.cname));
   }
 
   @Mutation(() => AppPayload, { description: 'Gives another team access to the app: its members hold their role’s app permissions on it.' })
-  grantAppAccess(@Arg('input', () => GrantAppAccessInput, { description: 'What to do; see the input type for each field.' }) input: InstanceType<typeof GrantAppAccessInput>, @Ctx() ctx: Context) {
+  grantAppAccess(
+    @Arg('input', () => GrantAppAccessInput, { description: 'What to do; see the input type for each field.' })
+    input: InstanceType<typeof GrantAppAccessInput>,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => appService.grantAppAccess(ctx, appIdOf(input.appId), teamIdOf(input.teamId)));
   }
 
   @Mutation(() => AppPayload, { description: 'Takes a granted team’s access to the app away (not the owner team’s).' })
-  revokeAppAccess(@Arg('input', () => RevokeAppAccessInput, { description: 'What to do; see the input type for each field.' }) input: InstanceType<typeof RevokeAppAccessInput>, @Ctx() ctx: Context) {
+  revokeAppAccess(
+    @Arg('input', () => RevokeAppAccessInput, { description: 'What to do; see the input type for each field.' })
+    input: InstanceType<typeof RevokeAppAccessInput>,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => appService.revokeAppAccess(ctx, appIdOf(input.appId), teamIdOf(input.teamId)));
   }
 
   @Mutation(() => DeployPayload, { description: 'Deploys an image or a commit as the app’s next version.' })
-  deployApp(@Arg('input', () => DeployAppInput, { description: 'What to do; see the input type for each field.' }) input: DeployAppInput, @Ctx() ctx: Context) {
+  deployApp(
+    @Arg('input', () => DeployAppInput, { description: 'What to do; see the input type for each field.' }) input: DeployAppInput,
+    @Ctx() ctx: Context,
+  ) {
     const { appId, ...rest } = input;
     return payload(() => deployService.deployApp(ctx, appIdOf(appId), withoutNulls(rest)));
   }
 
   @Mutation(() => DeployPayload, { description: 'Deploys an earlier version’s image again, as the next version, marked as a rollback.' })
-  rollbackApp(@Arg('input', () => RollbackAppInput, { description: 'What to do; see the input type for each field.' }) input: RollbackAppInput, @Ctx() ctx: Context) {
+  rollbackApp(
+    @Arg('input', () => RollbackAppInput, { description: 'What to do; see the input type for each field.' }) input: RollbackAppInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => deployService.rollbackApp(ctx, appIdOf(input.appId), input.version));
   }
 
   @Mutation(() => AppPayload, { description: 'Sets an app’s unit limit (platform admins; tsuru app quota).' })
-  setAppQuota(@Arg('input', () => SetAppQuotaInput, { description: 'What to do; see the input type for each field.' }) input: SetAppQuotaInput, @Ctx() ctx: Context) {
+  setAppQuota(
+    @Arg('input', () => SetAppQuotaInput, { description: 'What to do; see the input type for each field.' }) input: SetAppQuotaInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => appService.setAppQuota(ctx, appIdOf(input.appId), input.unitLimit ?? null));
   }
 }

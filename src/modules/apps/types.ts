@@ -84,7 +84,9 @@ registerEnumType(DeployStatus, {
 
 @ObjectType({ implements: Node, description: 'An application owned by a team (tsuru app).' })
 export class App extends Node {
-  @Field(() => String, { description: 'Unique name on the platform: a lowercase letter, then up to 39 lowercase letters, digits or hyphens.' })
+  @Field(() => String, {
+    description: 'Unique name on the platform: a lowercase letter, then up to 39 lowercase letters, digits or hyphens.',
+  })
   name!: string;
   @Field(() => String, { description: 'Description (may be empty).' })
   description!: string;

@@ -32,7 +32,11 @@ function eventFilter(args: AuditEventConnectionArgs): SQL | undefined {
   if (f.kinds && f.kinds.length > 20) throw badInput('filter.kinds', 'give at most 20 kinds.');
   return and(
     f.kinds?.length
-      ? or(...f.kinds.map((k) => (k.endsWith('.*') ? like(auditEvents.kind, `${k.slice(0, -1).replace(/[\\%_]/g, (c) => '\\' + c)}%`) : eq(auditEvents.kind, k))))
+      ? or(
+          ...f.kinds.map((k) =>
+            k.endsWith('.*') ? like(auditEvents.kind, `${k.slice(0, -1).replace(/[\\%_]/g, (c) => '\\' + c)}%`) : eq(auditEvents.kind, k),
+          ),
+        )
       : undefined,
     target ? and(eq(auditEvents.targetType, target.type), eq(auditEvents.targetId, target.id)) : undefined,
     f.since ? gte(auditEvents.createdAt, f.since) : undefined,

@@ -6,7 +6,13 @@ import type { Context } from '../../graphql/context.js';
 import { anyOf } from '../../iam/policy.js';
 import { OrderDirection, defineConnection } from '../../graphql/connection.js';
 import { byKeys } from '../../graphql/loaders.js';
-import { InvitationStatus, type InvitationConnectionArgs, type MembershipConnectionArgs, type TeamConnectionArgs, type TeamRow } from './types.js';
+import {
+  InvitationStatus,
+  type InvitationConnectionArgs,
+  type MembershipConnectionArgs,
+  type TeamConnectionArgs,
+  type TeamRow,
+} from './types.js';
 
 /** Teams by id, only those the viewer can read. */
 export const teamById = (ctx: Context) =>

@@ -124,7 +124,11 @@ export async function acceptInvitation(
   if (!by.token === !by.invitationId)
     throw userError(null, UserErrorCode.REQUIRED, 'Give either token (from the invitation mail) or invitationId, not both.');
   const expired = () =>
-    userError(by.token ? 'token' : 'invitationId', UserErrorCode.EXPIRED, 'This invitation is no longer valid: it expired, was revoked or was already used. Ask for a new one.');
+    userError(
+      by.token ? 'token' : 'invitationId',
+      UserErrorCode.EXPIRED,
+      'This invitation is no longer valid: it expired, was revoked or was already used. Ask for a new one.',
+    );
   return audited(ctx, 'team.member.join', async (tx) => {
     const [invitation] = await tx
       .select()
@@ -164,8 +168,7 @@ export async function revokeInvitation(ctx: Context, invitationId: string): Prom
   const viewer = requireViewer(ctx);
   const invitation = await ctx.loaders.get(invitationById).load(invitationId);
   if (!invitation) throw notFound('Invitation');
-  if (invitation.email !== viewer.user.email)
-    await ctx.policy.require(invitation.teamId, 'team:members:manage', 'revoke this invitation');
+  if (invitation.email !== viewer.user.email) await ctx.policy.require(invitation.teamId, 'team:members:manage', 'revoke this invitation');
   if (invitation.status !== 'PENDING')
     throw userError('invitationId', UserErrorCode.EXPIRED, `The invitation is already ${invitation.status.toLowerCase()}.`);
   return audited(ctx, 'team.invitation.revoke', async (tx) => {
@@ -188,7 +191,12 @@ export async function removeMember(ctx: Context, membershipId: string): Promise<
     throw forbidden('You cannot remove a member whose role is above your own.');
   return audited(ctx, 'team.member.remove', async (tx) => {
     await tx.delete(memberships).where(eq(memberships.id, membershipId));
-    return { result: { membership: target }, target: { type: 'Membership', id: membershipId }, teamId: target.teamId, data: { userId: toGlobalId('User', target.userId) } };
+    return {
+      result: { membership: target },
+      target: { type: 'Membership', id: membershipId },
+      teamId: target.teamId,
+      data: { userId: toGlobalId('User', target.userId) },
+    };
   });
 }
 
@@ -229,7 +237,8 @@ export async function transferTeamOwnership(
       .where(and(eq(memberships.teamId, teamId), eq(users.email, newOwnerEmail)));
     if (!target)
       throw userError('newOwnerEmail', UserErrorCode.INVALID, `${newOwnerEmail} is not a member of this team; invite them first.`);
-    if (target.membership.role === 'OWNER') throw userError('newOwnerEmail', UserErrorCode.NOT_ALLOWED, `${newOwnerEmail} already owns this team.`);
+    if (target.membership.role === 'OWNER')
+      throw userError('newOwnerEmail', UserErrorCode.NOT_ALLOWED, `${newOwnerEmail} already owns this team.`);
     // Demote first: the one-owner index allows no moment with two owners.
     const [previousOwner] = await tx
       .update(memberships)
@@ -274,11 +283,7 @@ export async function updateOwnMembership(
   if (change.options !== undefined && JSON.stringify(change.options).length > 16_384)
     throw userError('options', UserErrorCode.TOO_LONG, 'options must be at most 16 KB of JSON.');
   return audited(ctx, change.notification ? 'team.member.notification' : 'team.member.options', async (tx) => {
-    const [membership] = await tx
-      .update(memberships)
-      .set(change)
-      .where(eq(memberships.id, own.id))
-      .returning();
+    const [membership] = await tx.update(memberships).set(change).where(eq(memberships.id, own.id)).returning();
     return { result: { membership }, target: { type: 'Membership', id: own.id }, teamId, data: change.notification ? change : {} };
   });
 }

@@ -87,7 +87,10 @@ export class TeamResolver {
     return team;
   }
 
-  @FieldResolver(() => TeamRole, { nullable: true, description: 'Your role in this team; null when you are not a member (PM2 current_role).' })
+  @FieldResolver(() => TeamRole, {
+    nullable: true,
+    description: 'Your role in this team; null when you are not a member (PM2 current_role).',
+  })
   async viewerRole(@Root() team: TeamRow, @Ctx() ctx: Context): Promise<TeamRole | null> {
     const own = await ctx.loaders.get(viewerMembershipByTeam).load(team.id);
     return (own?.role as TeamRole | undefined) ?? null;
@@ -118,18 +121,29 @@ export class TeamResolver {
   }
 
   @Mutation(() => CreateTeamPayload, { description: 'Creates a team owned by you, within your teamLimit.' })
-  createTeam(@Arg('input', () => CreateTeamInput, { description: 'What to do; see the input type for each field.' }) input: CreateTeamInput, @Ctx() ctx: Context) {
+  createTeam(
+    @Arg('input', () => CreateTeamInput, { description: 'What to do; see the input type for each field.' }) input: CreateTeamInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => teamService.createTeam(ctx, input));
   }
 
   @Mutation(() => UpdateTeamPayload, { description: 'Changes a team’s slug, name, description or tags (team:update).' })
-  updateTeam(@Arg('input', () => UpdateTeamInput, { description: 'What to do; see the input type for each field.' }) input: UpdateTeamInput, @Ctx() ctx: Context) {
+  updateTeam(
+    @Arg('input', () => UpdateTeamInput, { description: 'What to do; see the input type for each field.' }) input: UpdateTeamInput,
+    @Ctx() ctx: Context,
+  ) {
     const { teamId, ...change } = input;
     return payload(() => teamService.updateTeam(ctx, teamIdOf(teamId), withoutNulls(change)));
   }
 
-  @Mutation(() => DeleteTeamPayload, { description: 'Deletes a team (OWNER only); refused while it owns apps, clusters or buckets, or has bucket usage this month.' })
-  deleteTeam(@Arg('input', () => DeleteTeamInput, { description: 'What to do; see the input type for each field.' }) input: DeleteTeamInput, @Ctx() ctx: Context) {
+  @Mutation(() => DeleteTeamPayload, {
+    description: 'Deletes a team (OWNER only); refused while it owns apps, clusters or buckets, or has bucket usage this month.',
+  })
+  deleteTeam(
+    @Arg('input', () => DeleteTeamInput, { description: 'What to do; see the input type for each field.' }) input: DeleteTeamInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(async () => {
       const { deletedTeamId } = await teamService.deleteTeam(ctx, teamIdOf(input.teamId));
       return { deletedTeamId: toGlobalId('Team', deletedTeamId) };
@@ -137,12 +151,19 @@ export class TeamResolver {
   }
 
   @Mutation(() => InviteMemberPayload, { description: 'Invites an email address to the team (PM2 add_user); the token goes out by mail.' })
-  inviteMember(@Arg('input', () => InviteMemberInput, { description: 'What to do; see the input type for each field.' }) input: InviteMemberInput, @Ctx() ctx: Context) {
+  inviteMember(
+    @Arg('input', () => InviteMemberInput, { description: 'What to do; see the input type for each field.' }) input: InviteMemberInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => memberships.inviteMember(ctx, teamIdOf(input.teamId), input));
   }
 
   @Mutation(() => AcceptInvitationPayload, { description: 'Joins a team by accepting an invitation, by token or by ID.' })
-  acceptInvitation(@Arg('input', () => AcceptInvitationInput, { description: 'What to do; see the input type for each field.' }) input: AcceptInvitationInput, @Ctx() ctx: Context) {
+  acceptInvitation(
+    @Arg('input', () => AcceptInvitationInput, { description: 'What to do; see the input type for each field.' })
+    input: AcceptInvitationInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() =>
       memberships.acceptInvitation(ctx, {
         token: input.token,
@@ -151,31 +172,55 @@ export class TeamResolver {
     );
   }
 
-  @Mutation(() => RevokeInvitationPayload, { description: 'Withdraws a pending invitation (team managers) or declines one addressed to you.' })
-  revokeInvitation(@Arg('input', () => RevokeInvitationInput, { description: 'What to do; see the input type for each field.' }) input: RevokeInvitationInput, @Ctx() ctx: Context) {
+  @Mutation(() => RevokeInvitationPayload, {
+    description: 'Withdraws a pending invitation (team managers) or declines one addressed to you.',
+  })
+  revokeInvitation(
+    @Arg('input', () => RevokeInvitationInput, { description: 'What to do; see the input type for each field.' })
+    input: RevokeInvitationInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => memberships.revokeInvitation(ctx, idOf('Invitation', input.invitationId, 'invitationId')));
   }
 
   @Mutation(() => RemoveMemberPayload, { description: 'Removes a member from a team (team:members:manage); not the owner.' })
-  removeMember(@Arg('input', () => RemoveMemberInput, { description: 'What to do; see the input type for each field.' }) input: RemoveMemberInput, @Ctx() ctx: Context) {
+  removeMember(
+    @Arg('input', () => RemoveMemberInput, { description: 'What to do; see the input type for each field.' }) input: RemoveMemberInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(async () => {
       const { membership } = await memberships.removeMember(ctx, idOf('Membership', input.membershipId, 'membershipId'));
-      return { deletedMembershipId: toGlobalId('Membership', membership.id), team: await ctx.loaders.get(teamById).load(membership.teamId) };
+      return {
+        deletedMembershipId: toGlobalId('Membership', membership.id),
+        team: await ctx.loaders.get(teamById).load(membership.teamId),
+      };
     });
   }
 
-  @Mutation(() => MembershipPayload, { description: 'Changes a member’s role (PM2 promote_user); not the owner’s, and not above your own.' })
-  setMemberRole(@Arg('input', () => SetMemberRoleInput, { description: 'What to do; see the input type for each field.' }) input: SetMemberRoleInput, @Ctx() ctx: Context) {
+  @Mutation(() => MembershipPayload, {
+    description: 'Changes a member’s role (PM2 promote_user); not the owner’s, and not above your own.',
+  })
+  setMemberRole(
+    @Arg('input', () => SetMemberRoleInput, { description: 'What to do; see the input type for each field.' }) input: SetMemberRoleInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => memberships.setMemberRole(ctx, idOf('Membership', input.membershipId, 'membershipId'), input.role));
   }
 
   @Mutation(() => TransferTeamOwnershipPayload, { description: 'Makes another member the owner; you become ADMIN (OWNER only).' })
-  transferTeamOwnership(@Arg('input', () => TransferTeamOwnershipInput, { description: 'What to do; see the input type for each field.' }) input: TransferTeamOwnershipInput, @Ctx() ctx: Context) {
+  transferTeamOwnership(
+    @Arg('input', () => TransferTeamOwnershipInput, { description: 'What to do; see the input type for each field.' })
+    input: TransferTeamOwnershipInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => memberships.transferTeamOwnership(ctx, teamIdOf(input.teamId), input.newOwnerEmail));
   }
 
   @Mutation(() => RemoveMemberPayload, { description: 'Leaves a team you are a member of; the owner cannot leave.' })
-  leaveTeam(@Arg('input', () => LeaveTeamInput, { description: 'What to do; see the input type for each field.' }) input: LeaveTeamInput, @Ctx() ctx: Context) {
+  leaveTeam(
+    @Arg('input', () => LeaveTeamInput, { description: 'What to do; see the input type for each field.' }) input: LeaveTeamInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(async () => {
       const { membership } = await memberships.leaveTeam(ctx, teamIdOf(input.teamId));
       return { deletedMembershipId: toGlobalId('Membership', membership.id), team: null };
@@ -183,12 +228,20 @@ export class TeamResolver {
   }
 
   @Mutation(() => MembershipPayload, { description: 'Sets how you are notified of a team’s events (PM2 manage_notif).' })
-  setMemberNotification(@Arg('input', () => SetMemberNotificationInput, { description: 'What to do; see the input type for each field.' }) input: SetMemberNotificationInput, @Ctx() ctx: Context) {
+  setMemberNotification(
+    @Arg('input', () => SetMemberNotificationInput, { description: 'What to do; see the input type for each field.' })
+    input: SetMemberNotificationInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => memberships.updateOwnMembership(ctx, teamIdOf(input.teamId), { notification: input.state }));
   }
 
   @Mutation(() => MembershipPayload, { description: 'Replaces your options in a team (PM2 user_options).' })
-  updateMemberOptions(@Arg('input', () => UpdateMemberOptionsInput, { description: 'What to do; see the input type for each field.' }) input: UpdateMemberOptionsInput, @Ctx() ctx: Context) {
+  updateMemberOptions(
+    @Arg('input', () => UpdateMemberOptionsInput, { description: 'What to do; see the input type for each field.' })
+    input: UpdateMemberOptionsInput,
+    @Ctx() ctx: Context,
+  ) {
     const options = input.options;
     if (typeof options !== 'object' || options === null || Array.isArray(options))
       return { userErrors: [{ field: ['input', 'options'], code: 'INVALID', message: 'options must be a JSON object.' }] };

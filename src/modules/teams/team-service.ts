@@ -60,7 +60,11 @@ export async function createTeam(ctx: Context, rawInput: unknown): Promise<{ tea
         .from(memberships)
         .where(and(eq(memberships.userId, owner.id), eq(memberships.role, 'OWNER')));
       if (owned >= owner.teamLimit)
-        throw userError(null, UserErrorCode.LIMIT_REACHED, `You already own ${owned} teams, your limit; delete one or ask an admin to raise it.`);
+        throw userError(
+          null,
+          UserErrorCode.LIMIT_REACHED,
+          `You already own ${owned} teams, your limit; delete one or ask an admin to raise it.`,
+        );
       const [existing] = await tx.select({ id: teams.id }).from(teams).where(eq(teams.slug, input.slug));
       if (existing) throw slugTaken(input.slug);
       const [team] = await tx.insert(teams).values(input).returning();
@@ -84,7 +88,11 @@ export async function updateTeam(ctx: Context, teamId: string, rawInput: unknown
         if (existing && existing.id !== teamId) throw slugTaken(input.slug);
       }
       // Setting updatedAt also keeps the statement valid when the input changes nothing.
-      const [team] = await tx.update(teams).set({ ...input, updatedAt: new Date() }).where(eq(teams.id, teamId)).returning();
+      const [team] = await tx
+        .update(teams)
+        .set({ ...input, updatedAt: new Date() })
+        .where(eq(teams.id, teamId))
+        .returning();
       return { result: { team }, target: { type: 'Team', id: teamId }, teamId, data: { changed: Object.keys(input) } };
     });
   } catch (error) {
@@ -106,14 +114,21 @@ export async function deleteTeam(ctx: Context, teamId: string): Promise<{ delete
         apps: sql<number>`(select count(*) from ${apps} where ${apps.teamId} = ${teamId})`.mapWith(Number),
         clusters: sql<number>`(select count(*) from ${clusters} where ${clusters.teamId} = ${teamId})`.mapWith(Number),
         buckets: sql<number>`(select count(*) from ${buckets} where ${buckets.teamId} = ${teamId})`.mapWith(Number),
-        usageDays: sql<number>`(select count(*) from ${bucketUsage} where ${and(eq(bucketUsage.teamId, teamId), gte(bucketUsage.day, monthStart.toISOString().slice(0, 10)))})`.mapWith(Number),
+        usageDays:
+          sql<number>`(select count(*) from ${bucketUsage} where ${and(eq(bucketUsage.teamId, teamId), gte(bucketUsage.day, monthStart.toISOString().slice(0, 10)))})`.mapWith(
+            Number,
+          ),
       })
       .from(sql`(select 1) as one`);
     const owned = (['apps', 'clusters', 'buckets'] as const)
       .filter((k) => usage[k] > 0)
       .map((k) => `${usage[k]} ${usage[k] === 1 ? k.slice(0, -1) : k}`);
     if (owned.length)
-      throw userError(['input', 'teamId'], UserErrorCode.IN_USE, `The team still owns ${owned.join(', ')}; delete ${owned.length === 1 && owned[0].startsWith('1 ') ? 'it' : 'them'} first.`);
+      throw userError(
+        ['input', 'teamId'],
+        UserErrorCode.IN_USE,
+        `The team still owns ${owned.join(', ')}; delete ${owned.length === 1 && owned[0].startsWith('1 ') ? 'it' : 'them'} first.`,
+      );
     if (usage.usageDays > 0)
       throw userError(
         ['input', 'teamId'],

@@ -163,6 +163,9 @@ export const InvitationOrder = orderInput(InvitationOrderField, 'Invitation', 'i
 export class InvitationConnectionArgs extends ConnectionArgs {
   @Field(() => InvitationOrder, { nullable: true, description: 'Order of the invitations; newest first by default.' })
   orderBy?: InstanceType<typeof InvitationOrder> | null;
-  @Field(() => InvitationStatus, { nullable: true, description: 'Only invitations in this state. Team lists default to all; the viewer’s list shows pending ones.' })
+  @Field(() => InvitationStatus, {
+    nullable: true,
+    description: 'Only invitations in this state. Team lists default to all; the viewer’s list shows pending ones.',
+  })
   status?: InvitationStatus | null;
 }

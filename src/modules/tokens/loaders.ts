@@ -44,4 +44,3 @@ export const sessionsOfUser = defineConnection({
   orderColumns: { CREATED_AT: sessions.createdAt },
   defaultOrder: { field: 'CREATED_AT', direction: OrderDirection.DESC },
 });
-

@@ -37,17 +37,29 @@ export class ApiTokenResolver {
   }
 
   @Mutation(() => ApiTokenSecretPayload, { description: 'Creates an API token; the payload holds its secret, shown only this once.' })
-  createApiToken(@Arg('input', () => CreateApiTokenInput, { description: 'What to do; see the input type for each field.' }) input: CreateApiTokenInput, @Ctx() ctx: Context) {
+  createApiToken(
+    @Arg('input', () => CreateApiTokenInput, { description: 'What to do; see the input type for each field.' }) input: CreateApiTokenInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => tokens.createApiToken(ctx, input));
   }
 
   @Mutation(() => RevokeApiTokenPayload, { description: 'Revokes one of your API tokens; it is refused from then on.' })
-  revokeApiToken(@Arg('input', () => RevokeApiTokenInput, { description: 'What to do; see the input type for each field.' }) input: RevokeApiTokenInput, @Ctx() ctx: Context) {
+  revokeApiToken(
+    @Arg('input', () => RevokeApiTokenInput, { description: 'What to do; see the input type for each field.' }) input: RevokeApiTokenInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => tokens.revokeApiToken(ctx, idOf('ApiToken', input.id, 'id')));
   }
 
-  @Mutation(() => ApiTokenSecretPayload, { description: 'Gives one of your API tokens a new secret (shown only this once); the old secret stops working.' })
-  regenerateApiToken(@Arg('input', () => RegenerateApiTokenInput, { description: 'What to do; see the input type for each field.' }) input: RegenerateApiTokenInput, @Ctx() ctx: Context) {
+  @Mutation(() => ApiTokenSecretPayload, {
+    description: 'Gives one of your API tokens a new secret (shown only this once); the old secret stops working.',
+  })
+  regenerateApiToken(
+    @Arg('input', () => RegenerateApiTokenInput, { description: 'What to do; see the input type for each field.' })
+    input: RegenerateApiTokenInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => tokens.regenerateApiToken(ctx, idOf('ApiToken', input.id, 'id')));
   }
 }
@@ -65,7 +77,10 @@ export class SessionResolver {
   }
 
   @Mutation(() => RevokeSessionPayload, { description: 'Ends one of your sessions (for example a lost device’s).' })
-  revokeSession(@Arg('input', () => RevokeSessionInput, { description: 'What to do; see the input type for each field.' }) input: RevokeSessionInput, @Ctx() ctx: Context) {
+  revokeSession(
+    @Arg('input', () => RevokeSessionInput, { description: 'What to do; see the input type for each field.' }) input: RevokeSessionInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => tokens.revokeSession(ctx, idOf('Session', input.id, 'id')));
   }
 }

@@ -23,7 +23,10 @@ registerEnumType(CredentialState, {
   },
 });
 
-@ObjectType({ implements: Node, description: 'A long-lived bearer token for scripts and CI (tsuru api-key). Its secret is shown only once.' })
+@ObjectType({
+  implements: Node,
+  description: 'A long-lived bearer token for scripts and CI (tsuru api-key). Its secret is shown only once.',
+})
 export class ApiToken extends Node {
   @Field(() => String, { description: 'A name to tell the token apart.' })
   name!: string;

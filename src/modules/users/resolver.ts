@@ -16,7 +16,15 @@ import {
 } from '../teams/types.js';
 import { apiTokensOfUser, sessionsOfUser } from '../tokens/loaders.js';
 import { ApiTokenConnection, SessionConnection } from '../tokens/types.js';
-import { AdminCreateUserInput, AdminDeleteUserInput, AdminUpdateUserInput, DeleteUserPayload, DeleteViewerInput, UpdateViewerInput, UserPayload } from './inputs.js';
+import {
+  AdminCreateUserInput,
+  AdminDeleteUserInput,
+  AdminUpdateUserInput,
+  DeleteUserPayload,
+  DeleteViewerInput,
+  UpdateViewerInput,
+  UserPayload,
+} from './inputs.js';
 import { allUsers, userById } from './loaders.js';
 import * as service from './service.js';
 import { User, UserConnection, UserConnectionArgs } from './types.js';
@@ -60,39 +68,65 @@ export class UserResolver {
     return invitationsOfUser.forParent(ctx, user.id, args);
   }
 
-  @FieldResolver(() => ApiTokenConnection, { nullable: true, description: 'The user’s API tokens, newest first (never their secrets). Only for yourself and platform admins.' })
+  @FieldResolver(() => ApiTokenConnection, {
+    nullable: true,
+    description: 'The user’s API tokens, newest first (never their secrets). Only for yourself and platform admins.',
+  })
   apiTokens(@Root() user: UserRow, @Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() ctx: Context) {
     return apiTokensOfUser.forParent(ctx, user.id, args);
   }
 
-  @FieldResolver(() => SessionConnection, { nullable: true, description: 'The user’s sessions, newest first. Only for yourself and platform admins.' })
+  @FieldResolver(() => SessionConnection, {
+    nullable: true,
+    description: 'The user’s sessions, newest first. Only for yourself and platform admins.',
+  })
   sessions(@Root() user: UserRow, @Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() ctx: Context) {
     return sessionsOfUser.forParent(ctx, user.id, args);
   }
 
   @Mutation(() => UserPayload, { description: 'Changes your name, short name or email.' })
-  updateViewer(@Arg('input', () => UpdateViewerInput, { description: 'What to do; see the input type for each field.' }) input: UpdateViewerInput, @Ctx() ctx: Context) {
+  updateViewer(
+    @Arg('input', () => UpdateViewerInput, { description: 'What to do; see the input type for each field.' }) input: UpdateViewerInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => service.updateViewer(ctx, withoutNulls(input)));
   }
 
   @Mutation(() => DeleteUserPayload, { description: 'Deletes your account; refused while you own a team.' })
-  deleteViewer(@Arg('input', () => DeleteViewerInput, { description: 'What to do; see the input type for each field.' }) input: DeleteViewerInput, @Ctx() ctx: Context) {
+  deleteViewer(
+    @Arg('input', () => DeleteViewerInput, { description: 'What to do; see the input type for each field.' }) input: DeleteViewerInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(async () => ({ deletedUserId: toGlobalId('User', (await service.deleteViewer(ctx, input)).deletedUserId) }));
   }
 
   @Mutation(() => UserPayload, { description: 'Creates a user (platform admins).' })
-  adminCreateUser(@Arg('input', () => AdminCreateUserInput, { description: 'What to do; see the input type for each field.' }) input: AdminCreateUserInput, @Ctx() ctx: Context) {
+  adminCreateUser(
+    @Arg('input', () => AdminCreateUserInput, { description: 'What to do; see the input type for each field.' })
+    input: AdminCreateUserInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(() => service.adminCreateUser(ctx, withoutNulls(input)));
   }
 
   @Mutation(() => UserPayload, { description: 'Changes a user’s email, names, team limit, status or platform role (platform admins).' })
-  adminUpdateUser(@Arg('input', () => AdminUpdateUserInput, { description: 'What to do; see the input type for each field.' }) input: AdminUpdateUserInput, @Ctx() ctx: Context) {
+  adminUpdateUser(
+    @Arg('input', () => AdminUpdateUserInput, { description: 'What to do; see the input type for each field.' })
+    input: AdminUpdateUserInput,
+    @Ctx() ctx: Context,
+  ) {
     const { userId, ...change } = input;
     return payload(() => service.adminUpdateUser(ctx, userIdOf(userId), withoutNulls(change)));
   }
 
   @Mutation(() => DeleteUserPayload, { description: 'Deletes a user (platform admins); refused while they own teams.' })
-  adminDeleteUser(@Arg('input', () => AdminDeleteUserInput, { description: 'What to do; see the input type for each field.' }) input: AdminDeleteUserInput, @Ctx() ctx: Context) {
-    return payload(async () => ({ deletedUserId: toGlobalId('User', (await service.adminDeleteUser(ctx, userIdOf(input.userId))).deletedUserId) }));
+  adminDeleteUser(
+    @Arg('input', () => AdminDeleteUserInput, { description: 'What to do; see the input type for each field.' })
+    input: AdminDeleteUserInput,
+    @Ctx() ctx: Context,
+  ) {
+    return payload(async () => ({
+      deletedUserId: toGlobalId('User', (await service.adminDeleteUser(ctx, userIdOf(input.userId))).deletedUserId),
+    }));
   }
 }

@@ -42,7 +42,11 @@ export async function updateViewer(ctx: Context, rawInput: unknown): Promise<{ u
   return withEmailUniqueness(input.email ?? '', () =>
     audited(ctx, 'user.update', async (tx) => {
       if (input.email) await ensureEmailFree(tx, input.email, viewer.user.id);
-      const [user] = await tx.update(users).set({ ...input, updatedAt: new Date() }).where(eq(users.id, viewer.user.id)).returning();
+      const [user] = await tx
+        .update(users)
+        .set({ ...input, updatedAt: new Date() })
+        .where(eq(users.id, viewer.user.id))
+        .returning();
       return { result: { user }, target: { type: 'User', id: user.id }, data: { changed: Object.keys(input) } };
     }),
   );
@@ -52,7 +56,8 @@ export async function deleteViewer(ctx: Context, rawInput: { password?: unknown 
   const viewer = requireFullAccess(ctx, 'delete the account');
   const { password } = parseInput(z.object({ password: z.string().min(1, { error: 'must not be empty' }) }), rawInput);
   const [user] = await ctx.db.select().from(users).where(eq(users.id, viewer.user.id));
-  if (!(await verifyPassword(password, user.passwordHash))) throw userError('password', UserErrorCode.INVALID_CREDENTIALS, 'password is wrong.');
+  if (!(await verifyPassword(password, user.passwordHash)))
+    throw userError('password', UserErrorCode.INVALID_CREDENTIALS, 'password is wrong.');
   return audited(ctx, 'user.delete', async (tx) => {
     await ensureOwnsNoTeams(tx, user.id, null, 'You');
     await tx.delete(users).where(eq(users.id, user.id));
@@ -95,11 +100,19 @@ export async function adminUpdateUser(ctx: Context, userId: string, rawInput: un
   const target = await anyUser(ctx, userId);
   // An admin cannot lock themself out; another admin has to do it.
   if (target.id === ctx.viewer?.user.id && (input.status === 'SUSPENDED' || input.platformRole === 'USER'))
-    throw userError(input.status === 'SUSPENDED' ? 'status' : 'platformRole', UserErrorCode.NOT_ALLOWED, 'You cannot suspend or demote yourself.');
+    throw userError(
+      input.status === 'SUSPENDED' ? 'status' : 'platformRole',
+      UserErrorCode.NOT_ALLOWED,
+      'You cannot suspend or demote yourself.',
+    );
   return withEmailUniqueness(input.email ?? '', () =>
     audited(ctx, 'admin.user.update', async (tx) => {
       if (input.email) await ensureEmailFree(tx, input.email, userId);
-      const [user] = await tx.update(users).set({ ...input, updatedAt: new Date() }).where(eq(users.id, userId)).returning();
+      const [user] = await tx
+        .update(users)
+        .set({ ...input, updatedAt: new Date() })
+        .where(eq(users.id, userId))
+        .returning();
       return { result: { user }, target: { type: 'User', id: userId }, data: { changed: input } };
     }),
   );
@@ -107,8 +120,7 @@ export async function adminUpdateUser(ctx: Context, userId: string, rawInput: un
 
 export async function adminDeleteUser(ctx: Context, userId: string): Promise<{ deletedUserId: string }> {
   const target = await anyUser(ctx, userId);
-  if (target.id === ctx.viewer?.user.id)
-    throw userError('userId', UserErrorCode.NOT_ALLOWED, 'Delete your own account with deleteViewer.');
+  if (target.id === ctx.viewer?.user.id) throw userError('userId', UserErrorCode.NOT_ALLOWED, 'Delete your own account with deleteViewer.');
   return audited(ctx, 'admin.user.delete', async (tx) => {
     await ensureOwnsNoTeams(tx, userId, ['input', 'userId'], target.email);
     await tx.delete(users).where(eq(users.id, userId));
