@@ -3,8 +3,8 @@
  * process (so its RSS is its own), drives it with concurrent keep-alive clients on loopback for a
  * fixed time per query, and prints requests/s, p50/p99 latency, SQL statements per request and RSS.
  *
- *   npm run bench                      # PGlite in a temporary folder
- *   BENCH_DATABASE_URL=postgres://root@127.0.0.1:5432/postgres npm run bench   # a fresh Postgres database
+ *   npm run bench                      # a fresh database on the local Postgres (BENCH_DATABASE_URL to choose another server)
+ *   BENCH_ENGINE=pglite npm run bench  # PGlite in a temporary folder
  *   BENCH_SECONDS=10 BENCH_CONNECTIONS=16 npm run bench
  */
 import 'reflect-metadata';
@@ -17,46 +17,60 @@ import { openDatabase, type Database } from '../src/db/client.js';
 import { migrateDatabase, projectRoot } from '../src/db/migrate.js';
 import { seedCatalogs } from '../src/db/seed.js';
 import { hashPassword } from '../src/auth/passwords.js';
-import { memberships, teams, users, invitations } from '../src/db/schema/index.js';
+import { appEnvVars, appGrants, appProcesses, apps, deploys, invitations, memberships, teams, users } from '../src/db/schema/index.js';
 import { hashSecret, newSecret } from '../src/auth/secrets.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const TEAMS = 200;
-const USERS = 1000;
+const USERS = 5000;
 const MEMBERS_PER_TEAM = 15;
+const APPS_PER_TEAM = 50; // 10,000 apps
+const ENV_PER_APP = 10; // 100,000 env vars
+const DEPLOYS_PER_APP = 5; // 50,000 deploys
 const PASSWORD = 'bench-password-1';
 const PORT = 4700 + Math.floor(Math.random() * 200);
+
+async function insertInBatches<T>(rows: T[], size: number, insert: (batch: T[]) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < rows.length; i += size) await insert(rows.slice(i, i + size));
+}
 
 async function seed(database: Database): Promise<void> {
   const db = database.db;
   const passwordHash = await hashPassword(PASSWORD);
-  const userRows = await db
-    .insert(users)
-    .values(
-      Array.from({ length: USERS }, (_, i) => ({
-        email: i === 0 ? 'viewer@bench.test' : i === 1 ? 'admin@bench.test' : `user${i}@bench.test`,
-        fullName: `User ${i}`,
-        passwordHash,
-        platformRole: i === 1 ? ('ADMIN' as const) : ('USER' as const),
-        teamLimit: 1000,
-      })),
-    )
-    .returning({ id: users.id });
+  const userRows: { id: string }[] = [];
+  await insertInBatches(
+    Array.from({ length: USERS }, (_, i) => ({
+      email: i === 0 ? 'viewer@bench.test' : i === 1 ? 'admin@bench.test' : `user${i}@bench.test`,
+      fullName: `User ${i}`,
+      passwordHash,
+      platformRole: i === 1 ? ('ADMIN' as const) : ('USER' as const),
+      teamLimit: 1000,
+    })),
+    2000,
+    async (batch) => userRows.push(...(await db.insert(users).values(batch).returning({ id: users.id }))),
+  );
   const teamRows = await db
     .insert(teams)
-    .values(Array.from({ length: TEAMS }, (_, i) => ({ slug: `team-${String(i).padStart(3, '0')}`, name: `Team ${i}`, tags: ['bench'] })))
+    .values(
+      Array.from({ length: TEAMS }, (_, i) => ({
+        slug: `team-${String(i).padStart(3, '0')}`,
+        name: `Team ${String(i).padStart(3, '0')}`,
+        tags: ['bench'],
+        maxApps: 1000,
+      })),
+    )
     .returning({ id: teams.id });
   const rows: (typeof memberships.$inferInsert)[] = [];
   teamRows.forEach((team, t) => {
     const members = new Set<number>([2 + (t % (USERS - 2))]);
-    if (t % 10 === 0) members.add(0); // the viewer is in 20 of the 200 teams
+    if (t % 20 === 0) members.add(0); // the viewer is in 10 of the 200 teams
     for (let k = 1; members.size < MEMBERS_PER_TEAM; k++) members.add(2 + ((t * 7 + k * 13) % (USERS - 2)));
     [...members].forEach((u, i) =>
       rows.push({ teamId: team.id, userId: userRows[u].id, role: i === 0 ? 'OWNER' : i % 3 === 0 ? 'ADMIN' : 'MEMBER' }),
     );
   });
-  for (let i = 0; i < rows.length; i += 1000) await db.insert(memberships).values(rows.slice(i, i + 1000));
+  await insertInBatches(rows, 2000, (batch) => db.insert(memberships).values(batch));
   await db.insert(invitations).values(
     teamRows.map((team, t) => ({
       teamId: team.id,
@@ -65,6 +79,66 @@ async function seed(database: Database): Promise<void> {
       tokenHash: hashSecret(newSecret('invitation')),
       expiresAt: new Date(Date.now() + 7 * 86400_000),
     })),
+  );
+  const appRows: { id: string; teamId: string }[] = [];
+  await insertInBatches(
+    teamRows.flatMap((team, t) =>
+      Array.from({ length: APPS_PER_TEAM }, (_, a) => ({
+        teamId: team.id,
+        name: `app-${t}-${a}`,
+        platform: 'node',
+        plan: 'small',
+        pool: 'default',
+        state: 'RUNNING' as const,
+        tags: ['bench'],
+      })),
+    ),
+    2000,
+    async (batch) => appRows.push(...(await db.insert(apps).values(batch).returning({ id: apps.id, teamId: apps.teamId }))),
+  );
+  await insertInBatches(
+    appRows.flatMap((app) =>
+      Array.from({ length: ENV_PER_APP }, (_, e) => ({
+        teamId: app.teamId,
+        appId: app.id,
+        name: `VAR_${e}`,
+        value: `value-${e}`,
+        secret: e === 0,
+      })),
+    ),
+    5000,
+    (batch) => db.insert(appEnvVars).values(batch),
+  );
+  await insertInBatches(
+    appRows.flatMap((app) =>
+      Array.from({ length: DEPLOYS_PER_APP }, (_, v) => ({
+        teamId: app.teamId,
+        appId: app.id,
+        version: v + 1,
+        image: `registry.bench/app:${v + 1}`,
+        origin: 'IMAGE' as const,
+        status: 'SUCCEEDED' as const,
+      })),
+    ),
+    4000,
+    (batch) => db.insert(deploys).values(batch),
+  );
+  await insertInBatches(
+    appRows.map((app) => ({ teamId: app.teamId, appId: app.id, name: 'web', units: 2 })),
+    4000,
+    (batch) => db.insert(appProcesses).values(batch),
+  );
+  // Every fifth app is granted to the next team.
+  await insertInBatches(
+    appRows
+      .filter((_, i) => i % 5 === 0)
+      .map((app, i) => ({
+        teamId: app.teamId,
+        appId: app.id,
+        granteeTeamId: teamRows[(Math.floor((i * 5) / APPS_PER_TEAM) + 1) % TEAMS].id,
+      })),
+    4000,
+    (batch) => db.insert(appGrants).values(batch),
   );
 }
 
@@ -78,6 +152,11 @@ const QUERIES: Record<string, { as: 'viewer' | 'admin'; query: string }> = {
   'team by slug': {
     as: 'viewer',
     query: `{ team(slug: "team-010") { name owner { email } members(first: 50) { nodes { role user { email } } } } }`,
+  },
+  'apps dashboard': {
+    as: 'viewer',
+    query: `{ teams(first: 10) { nodes { slug apps(first: 50) { nodes { name state env { name }
+      grantedTeams { slug } deploys(first: 5) { nodes { version } } processes { name units } } } } } }`,
   },
   'admin users': {
     as: 'admin',
@@ -131,8 +210,8 @@ async function main() {
   };
   let cleanup = async () => {};
   let database: Database;
-  const baseUrl = process.env.BENCH_DATABASE_URL;
-  if (baseUrl) {
+  const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
+  if (process.env.BENCH_ENGINE !== 'pglite') {
     const name = `graphplane_bench_${Date.now()}`;
     const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
     await admin.unsafe(`create database "${name}"`);
@@ -152,7 +231,10 @@ async function main() {
     await migrateDatabase(database);
     cleanup = async () => rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`seeding ${USERS} users, ${TEAMS} teams, ${TEAMS * MEMBERS_PER_TEAM} memberships on ${database.engine}…`);
+  console.log(
+    `seeding ${USERS} users, ${TEAMS} teams, ${TEAMS * MEMBERS_PER_TEAM} memberships, ${TEAMS * APPS_PER_TEAM} apps, ` +
+      `${TEAMS * APPS_PER_TEAM * ENV_PER_APP} env vars, ${TEAMS * APPS_PER_TEAM * DEPLOYS_PER_APP} deploys on ${database.engine}…`,
+  );
   await seedCatalogs(database.db);
   await seed(database);
   await database.close();

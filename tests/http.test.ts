@@ -14,7 +14,7 @@ describe('HTTP', () => {
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect((await ready.json()).status).toBe('ready');
+    expect(((await ready.json()) as { status: string }).status).toBe('ready');
   });
 
   it('runs queries over GET and refuses mutations over GET', async () => {
@@ -46,7 +46,7 @@ describe('HTTP', () => {
   it('answers malformed JSON with a clean 400', async () => {
     const r = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
     expect(r.status).toBe(400);
-    const body = await r.json();
+    const body = (await r.json()) as { errors: { extensions: { code: string } }[] };
     expect(body.errors[0].extensions.code).toBe('BAD_REQUEST');
     expect(JSON.stringify(body)).not.toMatch(/at .*\.js/);
   });
