@@ -286,7 +286,9 @@ describe('password reset', () => {
 
   it('refuses a malformed email', async () => {
     const r = await server.gql(REQUEST_RESET, { input: { email: 'not an email' } });
-    expect(r.body.data.requestPasswordReset.userErrors).toEqual([{ field: ['input', 'email'], code: 'INVALID', message: expect.any(String) }]);
+    expect(r.body.data.requestPasswordReset.userErrors).toEqual([
+      { field: ['input', 'email'], code: 'INVALID', message: expect.any(String) },
+    ]);
   });
 
   it('resets the password once with the mailed token and ends every session', async () => {
@@ -327,7 +329,11 @@ describe('password reset', () => {
 describe('viewer', () => {
   it('is the calling user with their profile', async () => {
     const { token, id } = await server.signUp('profile@example.com', 'Pro File');
-    const r = await server.gql('{ viewer { id email fullName shortName platformRole status teamLimit createdAt updatedAt } }', undefined, token);
+    const r = await server.gql(
+      '{ viewer { id email fullName shortName platformRole status teamLimit createdAt updatedAt } }',
+      undefined,
+      token,
+    );
     expect(r.body).toEqual({
       data: {
         viewer: {
@@ -374,14 +380,20 @@ describe('updateViewer', () => {
   it('changes the names, trimmed, and leaves omitted fields alone', async () => {
     const r = await server.gql(UPDATE_VIEWER, { input: { fullName: '  Upda Ted ', shortName: 'upd' } }, user.token);
     expect(r.body).toEqual({
-      data: { updateViewer: { user: { id: user.id, email: 'update@example.com', fullName: 'Upda Ted', shortName: 'upd' }, userErrors: [] } },
+      data: {
+        updateViewer: { user: { id: user.id, email: 'update@example.com', fullName: 'Upda Ted', shortName: 'upd' }, userErrors: [] },
+      },
     });
     const only = await server.gql(UPDATE_VIEWER, { input: { shortName: 'u' } }, user.token);
     expect(only.body.data.updateViewer.user).toEqual({ id: user.id, email: 'update@example.com', fullName: 'Upda Ted', shortName: 'u' });
   });
 
   it('refuses over-long names and a malformed email', async () => {
-    const r = await server.gql(UPDATE_VIEWER, { input: { fullName: 'x'.repeat(101), shortName: 'y'.repeat(51), email: 'bad@' } }, user.token);
+    const r = await server.gql(
+      UPDATE_VIEWER,
+      { input: { fullName: 'x'.repeat(101), shortName: 'y'.repeat(51), email: 'bad@' } },
+      user.token,
+    );
     expect(r.body.data.updateViewer.user).toBeNull();
     expect(r.body.data.updateViewer.userErrors.map((e: { field: string[]; code: string }) => [e.field, e.code]).sort()).toEqual(
       [
@@ -406,7 +418,12 @@ describe('updateViewer', () => {
     await server.signUp('taken@example.com');
     const r = await server.gql(UPDATE_VIEWER, { input: { email: 'TAKEN@example.com', fullName: 'Not Applied' } }, user.token);
     expect(r.body).toEqual({
-      data: { updateViewer: { user: null, userErrors: [{ field: ['input', 'email'], code: 'TAKEN', message: expect.stringContaining('taken@example.com') }] } },
+      data: {
+        updateViewer: {
+          user: null,
+          userErrors: [{ field: ['input', 'email'], code: 'TAKEN', message: expect.stringContaining('taken@example.com') }],
+        },
+      },
     });
     const me = await server.gql('{ viewer { email fullName } }', undefined, user.token);
     expect(me.body.data.viewer).toEqual({ email: 'updated@example.com', fullName: 'Upda Ted' });
@@ -428,7 +445,12 @@ describe('deleteViewer', () => {
     const { token } = await server.signUp('delete-wrong@example.com');
     const r = await server.gql(DELETE_VIEWER, { input: { password: 'not-my-password' } }, token);
     expect(r.body).toEqual({
-      data: { deleteViewer: { deletedUserId: null, userErrors: [{ field: ['input', 'password'], code: 'INVALID_CREDENTIALS', message: expect.any(String) }] } },
+      data: {
+        deleteViewer: {
+          deletedUserId: null,
+          userErrors: [{ field: ['input', 'password'], code: 'INVALID_CREDENTIALS', message: expect.any(String) }],
+        },
+      },
     });
     await expectAccepted(token);
   });

@@ -136,7 +136,15 @@ describe('adminCreateUser', () => {
       }),
     ).adminCreateUser;
     expect(r).toEqual({
-      user: { id: expect.any(String), email: 'new.person@example.com', fullName: 'New Person', shortName: 'newbie', platformRole: 'USER', status: 'ACTIVE', teamLimit: 3 },
+      user: {
+        id: expect.any(String),
+        email: 'new.person@example.com',
+        fullName: 'New Person',
+        shortName: 'newbie',
+        platformRole: 'USER',
+        status: 'ACTIVE',
+        teamLimit: 3,
+      },
       userErrors: [],
     });
     expect((await logIn('new.person@example.com', 'a-long-enough-password')).user).toEqual({ email: 'new.person@example.com' });
@@ -150,7 +158,15 @@ describe('adminCreateUser', () => {
   it('gives new users USER, teamLimit 10 and empty names by default', async () => {
     const r = ok(await createUser({ email: 'defaults@example.com', password: PASSWORD })).adminCreateUser;
     expect(r).toEqual({
-      user: { id: expect.any(String), email: 'defaults@example.com', fullName: '', shortName: '', platformRole: 'USER', status: 'ACTIVE', teamLimit: 10 },
+      user: {
+        id: expect.any(String),
+        email: 'defaults@example.com',
+        fullName: '',
+        shortName: '',
+        platformRole: 'USER',
+        status: 'ACTIVE',
+        teamLimit: 10,
+      },
       userErrors: [],
     });
   });
@@ -166,7 +182,13 @@ describe('adminCreateUser', () => {
     const r = ok(await createUser({ email: 'NORMAL@example.com', password: PASSWORD })).adminCreateUser;
     expect(r).toEqual({
       user: null,
-      userErrors: [{ field: ['input', 'email'], code: 'TAKEN', message: 'email normal@example.com is already registered; log in or reset your password.' }],
+      userErrors: [
+        {
+          field: ['input', 'email'],
+          code: 'TAKEN',
+          message: 'email normal@example.com is already registered; log in or reset your password.',
+        },
+      ],
     });
   });
 
@@ -207,7 +229,11 @@ describe('the users connection', () => {
   });
 
   const list = async (args: string, variables: Record<string, unknown> = {}) => {
-    const declared = [['filter', 'UserFilter'], ['after', 'String'], ['before', 'String']].filter(([name]) => args.includes('$' + name));
+    const declared = [
+      ['filter', 'UserFilter'],
+      ['after', 'String'],
+      ['before', 'String'],
+    ].filter(([name]) => args.includes('$' + name));
     const r = await server.gql(
       `query${declared.length ? `(${declared.map(([n, t]) => `$${n}: ${t}`).join(', ')})` : ''} { users(${args}) { totalCount nodes { email } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`,
       variables,
@@ -231,9 +257,14 @@ describe('the users connection', () => {
   it('filters by status and by platform role', async () => {
     const order = 'filter: $filter, orderBy: { field: EMAIL, direction: ASC }';
     expect((await list(order, { filter: { search: 'flt-', status: 'SUSPENDED' } })).emails).toEqual(['flt-bob@example.com']);
-    expect((await list(order, { filter: { search: 'flt-', status: 'ACTIVE' } })).emails).toEqual(['flt-alice@example.com', 'flt-carol@example.com']);
+    expect((await list(order, { filter: { search: 'flt-', status: 'ACTIVE' } })).emails).toEqual([
+      'flt-alice@example.com',
+      'flt-carol@example.com',
+    ]);
     expect((await list(order, { filter: { search: 'flt-', platformRole: 'ADMIN' } })).emails).toEqual(['flt-alice@example.com']);
-    expect((await list(order, { filter: { search: 'flt-', platformRole: 'USER', status: 'ACTIVE' } })).emails).toEqual(['flt-carol@example.com']);
+    expect((await list(order, { filter: { search: 'flt-', platformRole: 'USER', status: 'ACTIVE' } })).emails).toEqual([
+      'flt-carol@example.com',
+    ]);
     const admins = await list(order, { filter: { platformRole: 'ADMIN' } });
     expect(admins.emails).toEqual(expect.arrayContaining(['flt-alice@example.com', ADMIN.email]));
     expect(admins.emails).not.toContain('normal@example.com');
@@ -247,7 +278,11 @@ describe('the users connection', () => {
       'flt-bob@example.com',
       'flt-alice@example.com',
     ]);
-    expect((await list('filter: $filter', { filter })).emails).toEqual(['flt-bob@example.com', 'flt-alice@example.com', 'flt-carol@example.com']);
+    expect((await list('filter: $filter', { filter })).emails).toEqual([
+      'flt-bob@example.com',
+      'flt-alice@example.com',
+      'flt-carol@example.com',
+    ]);
     expect((await list('filter: $filter, orderBy: { field: CREATED_AT, direction: ASC }', { filter })).emails).toEqual([
       'flt-carol@example.com',
       'flt-alice@example.com',
@@ -278,7 +313,11 @@ describe('the users connection', () => {
       ['first: 2, after: $after', { after: 'not-a-cursor' }],
       ['first: 2, last: 2', {}],
     ] as const) {
-      const r = await server.gql(`query${args.includes('$after') ? '($after: String)' : ''} { users(${args}) { nodes { email } } }`, variables, admin);
+      const r = await server.gql(
+        `query${args.includes('$after') ? '($after: String)' : ''} { users(${args}) { nodes { email } } }`,
+        variables,
+        admin,
+      );
       expect({ args, data: r.body.data, codes: codes(r) }).toEqual({ args, data: { users: null }, codes: ['BAD_USER_INPUT'] });
     }
   });
@@ -306,7 +345,9 @@ describe('user(email:)', () => {
     const r = await server.gql(`{ user(email: "nobody@example.com") { id } }`, {}, admin);
     expect(r.body).toEqual({
       data: { user: null },
-      errors: [expect.objectContaining({ message: 'User nobody@example.com not found.', path: ['user'], extensions: { code: 'NOT_FOUND' } })],
+      errors: [
+        expect.objectContaining({ message: 'User nobody@example.com not found.', path: ['user'], extensions: { code: 'NOT_FOUND' } }),
+      ],
     });
   });
 });
@@ -322,24 +363,34 @@ describe('adminUpdateUser', () => {
       await updateUser({ userId: subject.id, email: ' Renamed@Example.com', fullName: 'Renamed Subject', shortName: 'ren', teamLimit: 4 }),
     ).adminUpdateUser;
     expect(r).toEqual({
-      user: { id: subject.id, email: 'renamed@example.com', fullName: 'Renamed Subject', shortName: 'ren', platformRole: 'USER', status: 'ACTIVE', teamLimit: 4 },
+      user: {
+        id: subject.id,
+        email: 'renamed@example.com',
+        fullName: 'Renamed Subject',
+        shortName: 'ren',
+        platformRole: 'USER',
+        status: 'ACTIVE',
+        teamLimit: 4,
+      },
       userErrors: [],
     });
     const partial = ok(await updateUser({ userId: subject.id, shortName: 'r' })).adminUpdateUser;
     expect(partial.user).toEqual({ ...r.user, shortName: 'r' });
     // The new email logs in; the old one no longer does.
     expect((await logIn('renamed@example.com')).user).toEqual({ email: 'renamed@example.com' });
-    expect((await logIn('subject@example.com')).userErrors).toEqual([
-      expect.objectContaining({ code: 'INVALID_CREDENTIALS' }),
-    ]);
+    expect((await logIn('subject@example.com')).userErrors).toEqual([expect.objectContaining({ code: 'INVALID_CREDENTIALS' })]);
     // The subject's existing session still works and sees the change.
-    expect(ok(await server.gql(`{ viewer { email teamLimit } }`, {}, subject.token))).toEqual({ viewer: { email: 'renamed@example.com', teamLimit: 4 } });
+    expect(ok(await server.gql(`{ viewer { email teamLimit } }`, {}, subject.token))).toEqual({
+      viewer: { email: 'renamed@example.com', teamLimit: 4 },
+    });
   });
 
   it('refuses a taken email, a malformed email and a negative teamLimit', async () => {
     expect(ok(await updateUser({ userId: subject.id, email: 'NORMAL@example.com' })).adminUpdateUser).toEqual({
       user: null,
-      userErrors: [{ field: ['input', 'email'], code: 'TAKEN', message: expect.stringContaining('email normal@example.com is already registered') }],
+      userErrors: [
+        { field: ['input', 'email'], code: 'TAKEN', message: expect.stringContaining('email normal@example.com is already registered') },
+      ],
     });
     expect(ok(await updateUser({ userId: subject.id, email: 'nope' })).adminUpdateUser).toEqual({
       user: null,
@@ -355,7 +406,9 @@ describe('adminUpdateUser', () => {
 
   it('sets a teamLimit that createTeam then holds to', async () => {
     expect(ok(await updateUser({ userId: normal.id, teamLimit: 1 })).adminUpdateUser.userErrors).toEqual([]);
-    const refused = ok(await mutate('createTeam', { slug: 'second-team', name: 'Second' }, normal.token, `team { id } ${ERRORS}`)).createTeam;
+    const refused = ok(
+      await mutate('createTeam', { slug: 'second-team', name: 'Second' }, normal.token, `team { id } ${ERRORS}`),
+    ).createTeam;
     expect(refused).toEqual({ team: null, userErrors: [expect.objectContaining({ field: null, code: 'LIMIT_REACHED' })] });
     expect(ok(await updateUser({ userId: normal.id, teamLimit: 2 })).adminUpdateUser.user.teamLimit).toBe(2);
     const second = await createTeam('second-team', normal.token);
@@ -423,7 +476,13 @@ describe('adminDeleteUser', () => {
     const teamId = await createTeam('doomed-team', owner.token);
     expect(ok(await deleteUser(owner.id)).adminDeleteUser).toEqual({
       deletedUserId: null,
-      userErrors: [{ field: ['input', 'userId'], code: 'IN_USE', message: expect.stringMatching(/^owner-to-delete@example.com still owns 1 team; transfer /) }],
+      userErrors: [
+        {
+          field: ['input', 'userId'],
+          code: 'IN_USE',
+          message: expect.stringMatching(/^owner-to-delete@example.com still owns 1 team; transfer /),
+        },
+      ],
     });
     expect(await accepted(owner.token)).toBe(true);
 
@@ -439,15 +498,20 @@ describe('adminDeleteUser', () => {
   it('deletes a member of a team (not its owner), who leaves the team', async () => {
     const member = await server.signUp('member-to-delete@example.com');
     const invited = ok(
-      await mutate('inviteMember', { teamId: normalTeamId, email: member.email, role: 'MEMBER' }, normal.token, `invitation { id } ${ERRORS}`),
+      await mutate(
+        'inviteMember',
+        { teamId: normalTeamId, email: member.email, role: 'MEMBER' },
+        normal.token,
+        `invitation { id } ${ERRORS}`,
+      ),
     ).inviteMember;
     expect(invited.userErrors).toEqual([]);
     const accept = ok(await mutate('acceptInvitation', { invitationId: invited.invitation.id }, member.token)).acceptInvitation;
     expect(accept.userErrors).toEqual([]);
     const members = async () =>
-      ok(await server.gql(`{ team(slug: "normal-team") { members { nodes { user { email } } } } }`, {}, normal.token)).team.members.nodes.map(
-        (m: any) => m.user.email,
-      );
+      ok(
+        await server.gql(`{ team(slug: "normal-team") { members { nodes { user { email } } } } }`, {}, normal.token),
+      ).team.members.nodes.map((m: any) => m.user.email);
     expect(await members()).toEqual(['normal@example.com', 'member-to-delete@example.com']);
     expect(ok(await deleteUser(member.id)).adminDeleteUser).toEqual({ deletedUserId: member.id, userErrors: [] });
     expect(await members()).toEqual(['normal@example.com']);
@@ -469,7 +533,10 @@ describe('user IDs given to the admin mutations', () => {
       for (const r of [await updateUser({ userId, fullName: 'x' }), await deleteUser(userId)]) {
         expect(r.body.data).toBeNull();
         expect(r.body.errors).toEqual([
-          expect.objectContaining({ message: 'userId: expected the ID of a User.', extensions: { code: 'BAD_USER_INPUT', field: 'userId' } }),
+          expect.objectContaining({
+            message: 'userId: expected the ID of a User.',
+            extensions: { code: 'BAD_USER_INPUT', field: 'userId' },
+          }),
         ]);
       }
     }

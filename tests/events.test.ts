@@ -54,7 +54,11 @@ async function viewerEvents(token: string, filter?: Record<string, unknown>) {
 const viewerKinds = async (token: string, filter?: Record<string, unknown>) => (await viewerEvents(token, filter)).nodes.map((e) => e.kind);
 
 async function mutate(name: string, inputType: string, selection: string, input: Record<string, unknown>, token: string) {
-  const data = await ok(`mutation($input: ${inputType}!) { ${name}(input: $input) { ${selection} userErrors { field code message } } }`, { input }, token);
+  const data = await ok(
+    `mutation($input: ${inputType}!) { ${name}(input: $input) { ${selection} userErrors { field code message } } }`,
+    { input },
+    token,
+  );
   return data[name];
 }
 
@@ -118,9 +122,21 @@ describe('each successful mutation writes exactly one event', () => {
 
     ids.memberInvitation = await invite(member.email, 'MEMBER');
     ids.memberMembership = await accept(member);
-    expect(await teamKinds(owner.token)).toEqual(['team.member.join', 'team.invitation.create', 'team.member.join', 'team.invitation.create', 'team.create']);
+    expect(await teamKinds(owner.token)).toEqual([
+      'team.member.join',
+      'team.invitation.create',
+      'team.member.join',
+      'team.invitation.create',
+      'team.create',
+    ]);
 
-    const role = await mutate('setMemberRole', 'SetMemberRoleInput', 'membership { role }', { membershipId: ids.memberMembership, role: 'ADMIN' }, owner.token);
+    const role = await mutate(
+      'setMemberRole',
+      'SetMemberRoleInput',
+      'membership { role }',
+      { membershipId: ids.memberMembership, role: 'ADMIN' },
+      owner.token,
+    );
     expect(role).toEqual({ membership: { role: 'ADMIN' }, userErrors: [] });
     expect((await teamKinds(owner.token))[0]).toBe('team.member.role');
 
@@ -165,7 +181,11 @@ describe('each successful mutation writes exactly one event', () => {
 
   it('gives events global IDs that node(id:) resolves, and target IDs that resolve to their targets', async () => {
     for (const e of events) {
-      const { node } = await ok(`query($id: ID!) { node(id: $id) { __typename id ... on AuditEvent { kind } } }`, { id: e.id }, owner.token);
+      const { node } = await ok(
+        `query($id: ID!) { node(id: $id) { __typename id ... on AuditEvent { kind } } }`,
+        { id: e.id },
+        owner.token,
+      );
       expect(node).toEqual({ __typename: 'AuditEvent', id: e.id, kind: e.kind });
       const target = await ok(`query($id: ID!) { node(id: $id) { __typename id } }`, { id: e.targetId }, owner.token);
       expect(target.node).toEqual({ __typename: e.targetType, id: e.targetId });
@@ -185,7 +205,11 @@ describe('filters', () => {
   });
 
   it('by kind prefixes', async () => {
-    expect(await teamKinds(owner.token, { kinds: ['team.member.*'] })).toEqual(['team.member.role', 'team.member.join', 'team.member.join']);
+    expect(await teamKinds(owner.token, { kinds: ['team.member.*'] })).toEqual([
+      'team.member.role',
+      'team.member.join',
+      'team.member.join',
+    ]);
     expect(await teamKinds(owner.token, { kinds: ['team.invitation.*', 'team.create'] })).toEqual(kindsOf([3, 5, 6]));
     expect(await teamKinds(owner.token, { kinds: ['team.*'] })).toEqual(kindsOf([0, 1, 2, 3, 4, 5, 6]));
     // LIKE wildcards are plain characters in a kind.
@@ -203,7 +227,9 @@ describe('filters', () => {
     expect(await about(ids.memberMembership)).toEqual([events[1], events[2]]);
     expect(await about(ids.team)).toEqual([events[0], events[6]]);
     expect(await about(ids.viewerInvitation)).toEqual([events[5]]);
-    expect((await teamEvents(owner.token, { filter: { targetId: ids.memberMembership, kinds: ['team.member.join'] } })).nodes).toEqual([events[2]]);
+    expect((await teamEvents(owner.token, { filter: { targetId: ids.memberMembership, kinds: ['team.member.join'] } })).nodes).toEqual([
+      events[2],
+    ]);
   });
 
   it('refuses a target that is not a global ID, naming the field', async () => {
@@ -249,7 +275,13 @@ describe('viewer.events', () => {
   it('shows each event as the team shows it', async () => {
     const mine = await viewerEvents(member.token);
     expect(mine.nodes[0]).toEqual({ ...events[2], team: { slug: SLUG } });
-    expect(mine.nodes[1]).toMatchObject({ kind: 'user.create', actor: { email: member.email }, targetType: 'User', targetId: member.id, team: null });
+    expect(mine.nodes[1]).toMatchObject({
+      kind: 'user.create',
+      actor: { email: member.email },
+      targetType: 'User',
+      targetId: member.id,
+      team: null,
+    });
   });
 
   it('filters like Team.events', async () => {
@@ -286,10 +318,22 @@ describe('refused mutations write no event', () => {
     expect(duplicate.userErrors).toEqual([{ field: ['input', 'slug'], code: 'TAKEN', message: expect.stringContaining(SLUG) }]);
     const invalid = await mutate('updateTeam', 'UpdateTeamInput', 'team { id }', { teamId: ids.team, slug: 'Bad Slug' }, owner.token);
     expect(invalid.userErrors).toEqual([{ field: ['input', 'slug'], code: 'INVALID', message: expect.any(String) }]);
-    const already = await mutate('inviteMember', 'InviteMemberInput', 'invitation { id }', { teamId: ids.team, email: viewer.email, role: 'MEMBER' }, owner.token);
+    const already = await mutate(
+      'inviteMember',
+      'InviteMemberInput',
+      'invitation { id }',
+      { teamId: ids.team, email: viewer.email, role: 'MEMBER' },
+      owner.token,
+    );
     expect(already.userErrors).toEqual([{ field: ['input', 'email'], code: 'TAKEN', message: expect.any(String) }]);
     const ownerRole = await owners();
-    const notAllowed = await mutate('setMemberRole', 'SetMemberRoleInput', 'membership { id }', { membershipId: ownerRole, role: 'ADMIN' }, owner.token);
+    const notAllowed = await mutate(
+      'setMemberRole',
+      'SetMemberRoleInput',
+      'membership { id }',
+      { membershipId: ownerRole, role: 'ADMIN' },
+      owner.token,
+    );
     expect(notAllowed.userErrors).toEqual([{ field: ['input', 'membershipId'], code: 'NOT_ALLOWED', message: expect.any(String) }]);
     expect(await counts()).toEqual(before);
   });
@@ -313,7 +357,11 @@ describe('refused mutations write no event', () => {
   });
 
   async function owners(): Promise<string> {
-    const { team } = await ok(`query($slug: String!) { team(slug: $slug) { members(role: OWNER) { nodes { id } } } }`, { slug: SLUG }, owner.token);
+    const { team } = await ok(
+      `query($slug: String!) { team(slug: $slug) { members(role: OWNER) { nodes { id } } } }`,
+      { slug: SLUG },
+      owner.token,
+    );
     return team.members.nodes[0].id;
   }
 });
@@ -336,7 +384,11 @@ describe('who may read Team.events (audit:read)', () => {
     expect(r.body.data).toEqual({ team: null });
     expect(r.body.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
 
-    const byNode = await server.gql(`query($id: ID!) { node(id: $id) { ... on Team { events { totalCount } } } }`, { id: ids.team }, outsider.token);
+    const byNode = await server.gql(
+      `query($id: ID!) { node(id: $id) { ... on Team { events { totalCount } } } }`,
+      { id: ids.team },
+      outsider.token,
+    );
     expect(byNode.body.data).toEqual({ node: null });
     expect(byNode.body.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
 
@@ -352,7 +404,13 @@ describe('who may read Team.events (audit:read)', () => {
   });
 
   it('an API token scoped without audit:read gets FORBIDDEN on the field', async () => {
-    const created = await mutate('createApiToken', 'CreateApiTokenInput', 'secret', { name: 'read-only', scopes: ['team:read'] }, owner.token);
+    const created = await mutate(
+      'createApiToken',
+      'CreateApiTokenInput',
+      'secret',
+      { name: 'read-only', scopes: ['team:read'] },
+      owner.token,
+    );
     expect(created.userErrors).toEqual([]);
     const r = await server.gql(TEAM_EVENTS, { slug: SLUG }, created.secret);
     expect(r.body.data).toEqual({ team: { events: null } });
@@ -362,7 +420,13 @@ describe('who may read Team.events (audit:read)', () => {
 
 describe('events outlive what they describe', () => {
   it('keeps the history of a removed membership, whose ID no longer resolves', async () => {
-    const removed = await mutate('removeMember', 'RemoveMemberInput', 'deletedMembershipId', { membershipId: ids.memberMembership }, owner.token);
+    const removed = await mutate(
+      'removeMember',
+      'RemoveMemberInput',
+      'deletedMembershipId',
+      { membershipId: ids.memberMembership },
+      owner.token,
+    );
     expect(removed).toEqual({ deletedMembershipId: ids.memberMembership, userErrors: [] });
 
     const after = await teamEvents(owner.token);

@@ -78,13 +78,21 @@ beforeAll(async () => {
   admin = await server.adminToken();
   bridge = await server.signUp('bridge@example.com', 'Bridge Both');
   invitee = await server.signUp('invitee2@example.com', 'Invitee Two');
-  for (const [key, k] of [['T1', 1], ['T2', 2]] as const) {
+  for (const [key, k] of [
+    ['T1', 1],
+    ['T2', 2],
+  ] as const) {
     const owner = await server.signUp(`owner${k}@example.com`, `Owner ${k}`);
     const member = await server.signUp(`member${k}@example.com`, `Member ${k}`);
     const slug = `team-${k}`;
     const name = `Team ${k}`;
     const created = ok(
-      await mutate('createTeam', { slug, name, description: `the ${k} team` }, owner.token, 'team { id } userErrors { field code message }'),
+      await mutate(
+        'createTeam',
+        { slug, name, description: `the ${k} team` },
+        owner.token,
+        'team { id } userErrors { field code message }',
+      ),
     ).createTeam;
     expect(created.userErrors).toEqual([]);
     const teamId = created.team.id as string;
@@ -135,23 +143,36 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 /** Every ID of a side that an outsider must not be able to resolve. */
-const privateIds = (s: Side) => [s.teamId, s.ownerMembershipId, s.memberMembershipId, s.bridgeMembershipId, s.pendingInvitationId, ...s.eventIds];
+const privateIds = (s: Side) => [
+  s.teamId,
+  s.ownerMembershipId,
+  s.memberMembershipId,
+  s.bridgeMembershipId,
+  s.pendingInvitationId,
+  ...s.eventIds,
+];
 
-for (const [mine, theirs] of [['T1', 'T2'], ['T2', 'T1']] as const) {
+for (const [mine, theirs] of [
+  ['T1', 'T2'],
+  ['T2', 'T1'],
+] as const) {
   describe(`a member of ${mine} looking at ${theirs}`, () => {
     const own = () => sides[mine];
     const other = () => sides[theirs];
-    const viewers = () => [
-      ['owner', own().owner],
-      ['member', own().member],
-    ] as const;
+    const viewers = () =>
+      [
+        ['owner', own().owner],
+        ['member', own().member],
+      ] as const;
 
     it('gets NOT_FOUND from team(slug:), the same answer as for a slug that does not exist', async () => {
       for (const [, v] of viewers()) {
         const r = await server.gql(`query($slug: String!) { team(slug: $slug) { id name } }`, { slug: other().slug }, v.token);
         expect(r.body).toEqual({
           data: { team: null },
-          errors: [expect.objectContaining({ message: `Team "${other().slug}" not found.`, path: ['team'], extensions: { code: 'NOT_FOUND' } })],
+          errors: [
+            expect.objectContaining({ message: `Team "${other().slug}" not found.`, path: ['team'], extensions: { code: 'NOT_FOUND' } }),
+          ],
         });
         const missing = await server.gql(`query($slug: String!) { team(slug: $slug) { id name } }`, { slug: 'no-such-team' }, v.token);
         expect(missing.body.errors?.[0].extensions).toEqual({ code: 'NOT_FOUND' });
@@ -166,11 +187,19 @@ for (const [mine, theirs] of [['T1', 'T2'], ['T2', 'T1']] as const) {
         const all = ok(await server.gql(`{ teams(first: 100) { totalCount nodes { slug } } }`, {}, v.token));
         expect(all).toEqual({ teams: { totalCount: 1, nodes: [{ slug: own().slug }] } });
         const searched = ok(
-          await server.gql(`query($s: String) { teams(first: 100, filter: { search: $s }) { totalCount nodes { slug } } }`, { s: other().slug }, v.token),
+          await server.gql(
+            `query($s: String) { teams(first: 100, filter: { search: $s }) { totalCount nodes { slug } } }`,
+            { s: other().slug },
+            v.token,
+          ),
         );
         expect(searched).toEqual({ teams: { totalCount: 0, nodes: [] } });
         const bySlugDesc = ok(
-          await server.gql(`{ teams(last: 100, orderBy: { field: SLUG, direction: DESC }) { totalCount edges { node { slug } } } }`, {}, v.token),
+          await server.gql(
+            `{ teams(last: 100, orderBy: { field: SLUG, direction: DESC }) { totalCount edges { node { slug } } } }`,
+            {},
+            v.token,
+          ),
         );
         expect(bySlugDesc).toEqual({ teams: { totalCount: 1, edges: [{ node: { slug: own().slug } }] } });
       }
@@ -268,7 +297,11 @@ for (const [mine, theirs] of [['T1', 'T2'], ['T2', 'T1']] as const) {
     it('sees none of the other team’s events in its own team’s events', async () => {
       for (const [, v] of viewers()) {
         const data = ok(
-          await server.gql(`query($slug: String!) { team(slug: $slug) { events(first: 100) { totalCount nodes { id team { slug } } } } }`, { slug: own().slug }, v.token),
+          await server.gql(
+            `query($slug: String!) { team(slug: $slug) { events(first: 100) { totalCount nodes { id team { slug } } } } }`,
+            { slug: own().slug },
+            v.token,
+          ),
         );
         expect(data.team.events.totalCount).toBe(own().eventIds.length);
         expect(data.team.events.nodes.map((e: any) => e.id).sort()).toEqual([...own().eventIds].sort());
@@ -353,10 +386,18 @@ for (const [mine, theirs] of [['T1', 'T2'], ['T2', 'T1']] as const) {
         ),
       );
       expect(data).toEqual({
-        node: { email: bridge.email, teams: { totalCount: 1, nodes: [{ slug: own().slug }] }, memberships: { nodes: [{ id: own().bridgeMembershipId }] } },
+        node: {
+          email: bridge.email,
+          teams: { totalCount: 1, nodes: [{ slug: own().slug }] },
+          memberships: { nodes: [{ id: own().bridgeMembershipId }] },
+        },
       });
       // The shared member's private lists are theirs alone.
-      const r = await server.gql(`query($id: ID!) { node(id: $id) { ... on User { events { nodes { id } } invitations { nodes { id } } } } }`, { id: bridge.id }, v.token);
+      const r = await server.gql(
+        `query($id: ID!) { node(id: $id) { ... on User { events { nodes { id } } invitations { nodes { id } } } } }`,
+        { id: bridge.id },
+        v.token,
+      );
       expect(r.body.data).toEqual({ node: { events: null, invitations: null } });
       expect(codes(r)).toEqual(['FORBIDDEN', 'FORBIDDEN']);
     });
@@ -393,7 +434,11 @@ for (const [mine, theirs] of [['T1', 'T2'], ['T2', 'T1']] as const) {
       const v = own().owner;
       const pairs: [string, Record<string, unknown>, Record<string, unknown>][] = [
         ['updateTeam', { teamId: other().teamId, name: 'x' }, { teamId: toGlobalId('Team', randomUUID()), name: 'x' }],
-        ['inviteMember', { teamId: other().teamId, email: 'a@example.com', role: 'VIEWER' }, { teamId: toGlobalId('Team', randomUUID()), email: 'a@example.com', role: 'VIEWER' }],
+        [
+          'inviteMember',
+          { teamId: other().teamId, email: 'a@example.com', role: 'VIEWER' },
+          { teamId: toGlobalId('Team', randomUUID()), email: 'a@example.com', role: 'VIEWER' },
+        ],
         ['removeMember', { membershipId: other().memberMembershipId }, { membershipId: toGlobalId('Membership', randomUUID()) }],
         ['revokeInvitation', { invitationId: other().pendingInvitationId }, { invitationId: toGlobalId('Invitation', randomUUID()) }],
       ];
@@ -422,11 +467,28 @@ describe('an invitee outside the team', () => {
       viewer: {
         teams: { totalCount: 0 },
         invitations: {
-          nodes: [{ id: t2.pendingInvitationId, email: invitee.email, role: 'VIEWER', status: 'PENDING', teamSlug: t2.slug, teamName: t2.name, team: null, inviter: null }],
+          nodes: [
+            {
+              id: t2.pendingInvitationId,
+              email: invitee.email,
+              role: 'VIEWER',
+              status: 'PENDING',
+              teamSlug: t2.slug,
+              teamName: t2.name,
+              team: null,
+              inviter: null,
+            },
+          ],
         },
       },
     });
-    const node = ok(await server.gql(`query($id: ID!) { node(id: $id) { id ... on Invitation { teamSlug } } }`, { id: t2.pendingInvitationId }, invitee.token));
+    const node = ok(
+      await server.gql(
+        `query($id: ID!) { node(id: $id) { id ... on Invitation { teamSlug } } }`,
+        { id: t2.pendingInvitationId },
+        invitee.token,
+      ),
+    );
     expect(node).toEqual({ node: { id: t2.pendingInvitationId, teamSlug: t2.slug } });
     for (const id of [t2.teamId, t2.ownerMembershipId, t2.owner.id, sides.T1.pendingInvitationId, ...t2.eventIds]) {
       const r = await server.gql(`query($id: ID!) { node(id: $id) { id } }`, { id }, invitee.token);
@@ -451,7 +513,13 @@ describe('the platform admin', () => {
   it('sees both teams in teams, team(slug:) and user(email:)', async () => {
     const { T1, T2 } = sides;
     expect(ok(await server.gql(`{ teams(first: 100) { totalCount nodes { slug viewerRole } } }`, {}, admin))).toEqual({
-      teams: { totalCount: 2, nodes: [{ slug: T1.slug, viewerRole: null }, { slug: T2.slug, viewerRole: null }] },
+      teams: {
+        totalCount: 2,
+        nodes: [
+          { slug: T1.slug, viewerRole: null },
+          { slug: T2.slug, viewerRole: null },
+        ],
+      },
     });
     for (const s of [T1, T2]) {
       const team = ok(
@@ -468,12 +536,27 @@ describe('the platform admin', () => {
         invitations: { nodes: [{ id: s.pendingInvitationId, email: s.pendingEmail }] },
         events: { totalCount: s.eventIds.length },
       });
-      const user = ok(await server.gql(`query($email: String!) { user(email: $email) { id teams { nodes { slug } } } }`, { email: s.member.email }, admin));
+      const user = ok(
+        await server.gql(
+          `query($email: String!) { user(email: $email) { id teams { nodes { slug } } } }`,
+          { email: s.member.email },
+          admin,
+        ),
+      );
       expect(user).toEqual({ user: { id: s.member.id, teams: { nodes: [{ slug: s.slug }] } } });
     }
-    const shared = ok(await server.gql(`query($email: String!) { user(email: $email) { teams { nodes { slug } } memberships { nodes { id } } } }`, { email: bridge.email }, admin));
+    const shared = ok(
+      await server.gql(
+        `query($email: String!) { user(email: $email) { teams { nodes { slug } } memberships { nodes { id } } } }`,
+        { email: bridge.email },
+        admin,
+      ),
+    );
     expect(shared).toEqual({
-      user: { teams: { nodes: [{ slug: T1.slug }, { slug: T2.slug }] }, memberships: { nodes: [{ id: T1.bridgeMembershipId }, { id: T2.bridgeMembershipId }] } },
+      user: {
+        teams: { nodes: [{ slug: T1.slug }, { slug: T2.slug }] },
+        memberships: { nodes: [{ id: T1.bridgeMembershipId }, { id: T2.bridgeMembershipId }] },
+      },
     });
   });
 
@@ -490,7 +573,11 @@ describe('the platform admin', () => {
       const ids = [s.pendingInvitationId, ...s.eventIds];
       const r = await server.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids }, admin);
       expect(r.body).toEqual({ data: { nodes: ids.map((id) => ({ id })) } });
-      const one = await server.gql(`query($id: ID!) { node(id: $id) { id ... on Invitation { email } } }`, { id: s.pendingInvitationId }, admin);
+      const one = await server.gql(
+        `query($id: ID!) { node(id: $id) { id ... on Invitation { email } } }`,
+        { id: s.pendingInvitationId },
+        admin,
+      );
       expect(one.body).toEqual({ data: { node: { id: s.pendingInvitationId, email: s.pendingEmail } } });
     }
   });
@@ -498,7 +585,11 @@ describe('the platform admin', () => {
   it('reads any user’s events', async () => {
     for (const s of [sides.T1, sides.T2]) {
       const data = ok(
-        await server.gql(`query($email: String!) { user(email: $email) { events(first: 100) { nodes { kind team { slug } } } } }`, { email: s.member.email }, admin),
+        await server.gql(
+          `query($email: String!) { user(email: $email) { events(first: 100) { nodes { kind team { slug } } } } }`,
+          { email: s.member.email },
+          admin,
+        ),
       );
       // The member's own actions: signing up, joining, and changing their notification state.
       expect(data.user.events.nodes.map((e: any) => [e.kind, e.team?.slug ?? null]).sort()).toEqual(

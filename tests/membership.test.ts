@@ -120,7 +120,11 @@ describe('inviteMember', () => {
     expect(mail.tokenFor('new.person@example.com', 'invitation')).toEqual(expect.any(String));
     // The newcomer signs up later and finds it among their invitations.
     const newcomer = await server.signUp('new.person@example.com');
-    const mine = await server.gql(`{ viewer { invitations { nodes { id email role status teamSlug teamName team { slug } } } } }`, {}, newcomer.token);
+    const mine = await server.gql(
+      `{ viewer { invitations { nodes { id email role status teamSlug teamName team { slug } } } } }`,
+      {},
+      newcomer.token,
+    );
     expect(mine.body).toEqual({
       data: {
         viewer: {
@@ -163,7 +167,11 @@ describe('inviteMember', () => {
         inviteMember: {
           invitation: null,
           userErrors: [
-            { field: ['input', 'role'], code: 'INVALID', message: 'role must be ADMIN, MEMBER or VIEWER; ownership moves only with transferTeamOwnership' },
+            {
+              field: ['input', 'role'],
+              code: 'INVALID',
+              message: 'role must be ADMIN, MEMBER or VIEWER; ownership moves only with transferTeamOwnership',
+            },
           ],
         },
       },
@@ -212,7 +220,9 @@ describe('inviteMember', () => {
     const r = await invite(team.id, 'TWICE@example.com', 'MEMBER', admin.token);
     expect(r.body.data.inviteMember).toEqual({
       invitation: null,
-      userErrors: [{ field: ['input', 'email'], code: 'TAKEN', message: 'twice@example.com already has a pending invitation to this team.' }],
+      userErrors: [
+        { field: ['input', 'email'], code: 'TAKEN', message: 'twice@example.com already has a pending invitation to this team.' },
+      ],
     });
   });
 
@@ -250,7 +260,10 @@ describe('inviteMember', () => {
     const small = await newTeam('small-team');
     await invite(small.id, 'first@example.com', 'VIEWER', owner.token);
     // Setup: owner + 1 pending invitation = 2 seats.
-    await server.database.db.update(teams).set({ maxMembers: 2 }).where(eq(teams.id, dbId(small.id)));
+    await server.database.db
+      .update(teams)
+      .set({ maxMembers: 2 })
+      .where(eq(teams.id, dbId(small.id)));
     const r = await invite(small.id, 'second@example.com', 'VIEWER', owner.token);
     expect(r.body.data.inviteMember).toEqual({
       invitation: null,
@@ -330,7 +343,10 @@ describe('acceptInvitation', () => {
     const r = await accept({ invitationId: id }, outsider.token);
     expect(errorsOf(r)).toEqual(topError(['acceptInvitation'], 'NOT_FOUND', 'Invitation not found.'));
     // Unknown ids too; and still pending for its addressee.
-    const unknown = await accept({ invitationId: Buffer.from('Invitation:00000000-0000-4000-8000-000000000000').toString('base64url') }, outsider.token);
+    const unknown = await accept(
+      { invitationId: Buffer.from('Invitation:00000000-0000-4000-8000-000000000000').toString('base64url') },
+      outsider.token,
+    );
     expect(errorsOf(unknown)).toEqual(topError(['acceptInvitation'], 'NOT_FOUND', 'Invitation not found.'));
     const list = await server.gql(`{ team(slug: "joinable") { invitations(status: PENDING) { nodes { id } } } }`, {}, owner.token);
     expect(list.body.data.team.invitations.nodes).toEqual([{ id }]);
@@ -352,7 +368,11 @@ describe('acceptInvitation', () => {
         userErrors: [{ field: ['input', Object.keys(input)[0]], code: 'EXPIRED', message: expect.any(String) }],
       });
     }
-    const managers = await server.gql(`{ team(slug: "joinable") { invitations(status: EXPIRED) { nodes { id email status } } } }`, {}, owner.token);
+    const managers = await server.gql(
+      `{ team(slug: "joinable") { invitations(status: EXPIRED) { nodes { id email status } } } }`,
+      {},
+      owner.token,
+    );
     expect(managers.body.errors).toBeUndefined();
     expect(managers.body.data.team.invitations.nodes).toEqual([{ id, email: late.email, status: 'EXPIRED' }]);
     const mine = await server.gql(
@@ -371,7 +391,10 @@ describe('acceptInvitation', () => {
     expect(bogus.body.data.acceptInvitation.userErrors).toEqual([
       { field: ['input', 'token'], code: 'EXPIRED', message: expect.any(String) },
     ]);
-    for (const input of [{}, { token: 'x', invitationId: Buffer.from('Invitation:00000000-0000-4000-8000-000000000000').toString('base64url') }]) {
+    for (const input of [
+      {},
+      { token: 'x', invitationId: Buffer.from('Invitation:00000000-0000-4000-8000-000000000000').toString('base64url') },
+    ]) {
       const r = await accept(input, outsider.token);
       expect(r.body.data.acceptInvitation).toEqual({
         membership: null,
@@ -453,7 +476,9 @@ describe('removeMember', () => {
           removeMember: {
             deletedMembershipId: null,
             team: null,
-            userErrors: [{ field: ['input', 'membershipId'], code: 'NOT_ALLOWED', message: 'The owner cannot be removed; transfer ownership first.' }],
+            userErrors: [
+              { field: ['input', 'membershipId'], code: 'NOT_ALLOWED', message: 'The owner cannot be removed; transfer ownership first.' },
+            ],
           },
         },
       });
@@ -516,14 +541,22 @@ describe('setMemberRole', () => {
     expect(r.body.data.setMemberRole).toEqual({
       membership: null,
       userErrors: [
-        { field: ['input', 'membershipId'], code: 'NOT_ALLOWED', message: 'The owner’s role cannot be changed; transfer ownership instead.' },
+        {
+          field: ['input', 'membershipId'],
+          code: 'NOT_ALLOWED',
+          message: 'The owner’s role cannot be changed; transfer ownership instead.',
+        },
       ],
     });
     const toOwner = await server.gql(SET_ROLE, { input: { membershipId: t.m.MEMBER, role: 'OWNER' } }, owner.token);
     expect(toOwner.body.data.setMemberRole).toEqual({
       membership: null,
       userErrors: [
-        { field: ['input', 'role'], code: 'INVALID', message: 'role must be ADMIN, MEMBER or VIEWER; ownership moves only with transferTeamOwnership' },
+        {
+          field: ['input', 'role'],
+          code: 'INVALID',
+          message: 'role must be ADMIN, MEMBER or VIEWER; ownership moves only with transferTeamOwnership',
+        },
       ],
     });
   });
@@ -560,7 +593,11 @@ describe('setMemberRole', () => {
     expect(errorsOf(r)).toEqual(topError(['setMemberRole'], 'NOT_FOUND', 'Membership not found.'));
     const wrongType = await server.gql(SET_ROLE, { input: { membershipId: t.id, role: 'MEMBER' } }, owner.token);
     expect(errorsOf(wrongType)).toEqual([
-      { message: 'membershipId: expected the ID of a Membership.', path: ['setMemberRole'], extensions: { code: 'BAD_USER_INPUT', field: 'membershipId' } },
+      {
+        message: 'membershipId: expected the ID of a Membership.',
+        path: ['setMemberRole'],
+        extensions: { code: 'BAD_USER_INPUT', field: 'membershipId' },
+      },
     ]);
   });
 });
@@ -573,7 +610,11 @@ describe('transferTeamOwnership', () => {
       membership: null,
       previousOwner: null,
       userErrors: [
-        { field: ['input', 'newOwnerEmail'], code: 'INVALID', message: `${outsider.email} is not a member of this team; invite them first.` },
+        {
+          field: ['input', 'newOwnerEmail'],
+          code: 'INVALID',
+          message: `${outsider.email} is not a member of this team; invite them first.`,
+        },
       ],
     });
     const self = await server.gql(TRANSFER, { input: { teamId: t.id, newOwnerEmail: owner.email } }, owner.token);
@@ -632,7 +673,11 @@ describe('leaveTeam', () => {
           deletedMembershipId: null,
           team: null,
           userErrors: [
-            { field: ['input', 'teamId'], code: 'NOT_ALLOWED', message: 'The owner cannot leave the team; transfer ownership or delete the team.' },
+            {
+              field: ['input', 'teamId'],
+              code: 'NOT_ALLOWED',
+              message: 'The owner cannot leave the team; transfer ownership or delete the team.',
+            },
           ],
         },
       },
@@ -665,7 +710,9 @@ describe('own membership settings', () => {
   it('setMemberNotification changes only one’s own membership', async () => {
     const r = await server.gql(NOTIFY, { input: { teamId: t.id, state: 'NONE' } }, viewer.token);
     expect(r.body).toEqual({
-      data: { setMemberNotification: { membership: { id: t.m.VIEWER, notification: 'NONE', user: { email: viewer.email } }, userErrors: [] } },
+      data: {
+        setMemberNotification: { membership: { id: t.m.VIEWER, notification: 'NONE', user: { email: viewer.email } }, userErrors: [] },
+      },
     });
     const members = await server.gql(`{ team(slug: "settings") { members { nodes { notification user { email } } } } }`, {}, owner.token);
     expect(members.body.data.team.members.nodes).toEqual([
@@ -682,10 +729,17 @@ describe('own membership settings', () => {
   });
 
   it('updateMemberOptions replaces one’s options with a JSON object', async () => {
-    const r = await server.gql(OPTIONS, { input: { teamId: t.id, options: { theme: 'dark', pinned: [1, 2], nested: { a: true } } } }, member.token);
+    const r = await server.gql(
+      OPTIONS,
+      { input: { teamId: t.id, options: { theme: 'dark', pinned: [1, 2], nested: { a: true } } } },
+      member.token,
+    );
     expect(r.body).toEqual({
       data: {
-        updateMemberOptions: { membership: { id: t.m.MEMBER, options: { theme: 'dark', pinned: [1, 2], nested: { a: true } } }, userErrors: [] },
+        updateMemberOptions: {
+          membership: { id: t.m.MEMBER, options: { theme: 'dark', pinned: [1, 2], nested: { a: true } } },
+          userErrors: [],
+        },
       },
     });
     const replaced = await server.gql(OPTIONS, { input: { teamId: t.id, options: { theme: 'light' } } }, member.token);
@@ -697,7 +751,10 @@ describe('own membership settings', () => {
       const r = await server.gql(OPTIONS, { input: { teamId: t.id, options } }, member.token);
       expect(r.body).toEqual({
         data: {
-          updateMemberOptions: { membership: null, userErrors: [{ field: ['input', 'options'], code: 'INVALID', message: 'options must be a JSON object.' }] },
+          updateMemberOptions: {
+            membership: null,
+            userErrors: [{ field: ['input', 'options'], code: 'INVALID', message: 'options must be a JSON object.' }],
+          },
         },
       });
     }
@@ -757,10 +814,9 @@ describe('done when: a newcomer builds a team and sees it all in one query', () 
   it('A creates a team, invites B by email, B signs up and accepts, A sees members and invitations', async () => {
     const a = await server.signUp('alice@done.test', 'Alice');
     // A logs in (a fresh session, as in the playground).
-    const login = await server.gql(
-      `mutation($input: LogInInput!) { logIn(input: $input) { token user { email } ${USER_ERRORS} } }`,
-      { input: { email: a.email, password: PASSWORD } },
-    );
+    const login = await server.gql(`mutation($input: LogInInput!) { logIn(input: $input) { token user { email } ${USER_ERRORS} } }`, {
+      input: { email: a.email, password: PASSWORD },
+    });
     expect(login.body.data.logIn).toEqual({ token: expect.any(String), user: { email: a.email }, userErrors: [] });
     const aToken: string = login.body.data.logIn.token;
 
@@ -769,7 +825,10 @@ describe('done when: a newcomer builds a team and sees it all in one query', () 
       {},
       aToken,
     );
-    expect(created.body.data.createTeam).toEqual({ team: { id: expect.any(String), slug: 'alice-co', name: 'Alice & Co' }, userErrors: [] });
+    expect(created.body.data.createTeam).toEqual({
+      team: { id: expect.any(String), slug: 'alice-co', name: 'Alice & Co' },
+      userErrors: [],
+    });
     const teamId = created.body.data.createTeam.team.id;
 
     const invited = await invite(teamId, 'bob@done.test', 'MEMBER', aToken);
@@ -784,7 +843,15 @@ describe('done when: a newcomer builds a team and sees it all in one query', () 
       data: {
         viewer: {
           invitations: {
-            nodes: [{ id: invited.body.data.inviteMember.invitation.id, teamSlug: 'alice-co', teamName: 'Alice & Co', role: 'MEMBER', status: 'PENDING' }],
+            nodes: [
+              {
+                id: invited.body.data.inviteMember.invitation.id,
+                teamSlug: 'alice-co',
+                teamName: 'Alice & Co',
+                role: 'MEMBER',
+                status: 'PENDING',
+              },
+            ],
           },
         },
       },

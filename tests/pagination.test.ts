@@ -91,7 +91,12 @@ const teamsPage =
     const { teams } = await ok(TEAMS, { ...args, orderBy }, token);
     // nodes and edges agree, and the page's cursors are its first and last edge's.
     expect(teams.nodes).toEqual(teams.edges.map((e: any) => e.node));
-    return { keys: teams.nodes.map((n: any) => n.slug), cursors: teams.edges.map((e: any) => e.cursor), pageInfo: teams.pageInfo, totalCount: teams.totalCount };
+    return {
+      keys: teams.nodes.map((n: any) => n.slug),
+      cursors: teams.edges.map((e: any) => e.cursor),
+      pageInfo: teams.pageInfo,
+      totalCount: teams.totalCount,
+    };
   };
 
 const membersPage =
@@ -100,7 +105,12 @@ const membersPage =
     const { team } = await ok(MEMBERS, { slug, ...extra, ...args }, token);
     const m = team.members;
     expect(m.nodes).toEqual(m.edges.map((e: any) => ({ user: e.node.user })));
-    return { keys: m.nodes.map((n: any) => n.user.email), cursors: m.edges.map((e: any) => e.cursor), pageInfo: m.pageInfo, totalCount: m.totalCount };
+    return {
+      keys: m.nodes.map((n: any) => n.user.email),
+      cursors: m.edges.map((e: any) => e.cursor),
+      pageInfo: m.pageInfo,
+      totalCount: m.totalCount,
+    };
   };
 
 function expectCursorsMatch(page: Page) {
@@ -205,7 +215,12 @@ describe('teams: forward pagination', () => {
   it('gives the whole list in one page when it fits, with both flags false', async () => {
     const page = await teamsPage(owner.token)({ first: 100 });
     expect(page.keys).toEqual(BY_NAME);
-    expect(page.pageInfo).toEqual({ hasNextPage: false, hasPreviousPage: false, startCursor: page.cursors[0], endCursor: page.cursors[11] });
+    expect(page.pageInfo).toEqual({
+      hasNextPage: false,
+      hasPreviousPage: false,
+      startCursor: page.cursors[0],
+      endCursor: page.cursors[11],
+    });
   });
 
   it('answers an empty page after the last item', async () => {
@@ -272,7 +287,8 @@ describe('teams: orderBy', () => {
     const p1 = (await ok(q, { orderBy: { field: 'CREATED_AT', direction: 'DESC' } }, owner.token)).viewer.teams;
     expect(p1.nodes.map((n: any) => n.slug)).toEqual([...BY_CREATED].reverse().slice(0, 7));
     expect(p1.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
-    const p2 = (await ok(q, { orderBy: { field: 'CREATED_AT', direction: 'DESC' }, after: p1.pageInfo.endCursor }, owner.token)).viewer.teams;
+    const p2 = (await ok(q, { orderBy: { field: 'CREATED_AT', direction: 'DESC' }, after: p1.pageInfo.endCursor }, owner.token)).viewer
+      .teams;
     expect(p2.nodes.map((n: any) => n.slug)).toEqual([...BY_CREATED].reverse().slice(7));
     expect(p2.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
     expect(p2.totalCount).toBe(12);
@@ -293,7 +309,11 @@ describe('teams: default page size and totalCount', () => {
 
   it('defaults to 20 after a cursor too', async () => {
     const { teams: first } = await ok(`{ teams(first: 2) { pageInfo { endCursor } } }`, {}, bulk.token);
-    const { teams } = await ok(`query($after: String) { teams(after: $after) { nodes { name } pageInfo { hasNextPage } } }`, { after: first.pageInfo.endCursor }, bulk.token);
+    const { teams } = await ok(
+      `query($after: String) { teams(after: $after) { nodes { name } pageInfo { hasNextPage } } }`,
+      { after: first.pageInfo.endCursor },
+      bulk.token,
+    );
     expect(teams).toEqual({ nodes: BULK.slice(2, 22).map((name) => ({ name })), pageInfo: { hasNextPage: true } });
   });
 
@@ -453,7 +473,11 @@ describe('Team.members', () => {
   });
 
   it('filters by role, with a matching totalCount', async () => {
-    await walkForward(membersPage(owner.token, alpha(), { role: 'MEMBER' }), 3, members.slice(0, 4).map((m) => m.email));
+    await walkForward(
+      membersPage(owner.token, alpha(), { role: 'MEMBER' }),
+      3,
+      members.slice(0, 4).map((m) => m.email),
+    );
     const viewers = await membersPage(owner.token, alpha(), { role: 'VIEWER' })({});
     expect(viewers.keys).toEqual([members[4].email]);
     expect(viewers.totalCount).toBe(1);
@@ -514,8 +538,14 @@ describe('nested pagination', () => {
       members[0].token,
     );
     expect(viewer.teams.nodes).toEqual([
-      { slug: slugOf('Alpha'), members: { nodes: [{ user: { email: members[4].email } }], pageInfo: { hasNextPage: false, hasPreviousPage: true } } },
-      { slug: slugOf('Bravo'), members: { nodes: [{ user: { email: members[0].email } }], pageInfo: { hasNextPage: false, hasPreviousPage: true } } },
+      {
+        slug: slugOf('Alpha'),
+        members: { nodes: [{ user: { email: members[4].email } }], pageInfo: { hasNextPage: false, hasPreviousPage: true } },
+      },
+      {
+        slug: slugOf('Bravo'),
+        members: { nodes: [{ user: { email: members[0].email } }], pageInfo: { hasNextPage: false, hasPreviousPage: true } },
+      },
     ]);
   });
 

@@ -37,12 +37,14 @@ async function insertTeams(specs: { ownerId: string; memberIds: string[] }[]): P
     .insert(teams)
     .values(names.map((n) => ({ slug: `team-${n}`, name: `Team ${n}` })))
     .returning({ id: teams.id, slug: teams.slug });
-  await server.database.db.insert(memberships).values(
-    specs.flatMap((spec, i) => [
-      { teamId: created[i].id, userId: spec.ownerId, role: 'OWNER' as const },
-      ...spec.memberIds.map((userId) => ({ teamId: created[i].id, userId, role: 'MEMBER' as const })),
-    ]),
-  );
+  await server.database.db
+    .insert(memberships)
+    .values(
+      specs.flatMap((spec, i) => [
+        { teamId: created[i].id, userId: spec.ownerId, role: 'OWNER' as const },
+        ...spec.memberIds.map((userId) => ({ teamId: created[i].id, userId, role: 'MEMBER' as const })),
+      ]),
+    );
   return created;
 }
 
@@ -148,7 +150,11 @@ describe('viewer { teams { members { user } } }', () => {
   });
 
   it('does not grow with the page size', async () => {
-    const one = await server.gql(`{ viewer { teams(first: 1) { nodes { members(first: 1) { nodes { user { email } } } } } } }`, {}, large.token);
+    const one = await server.gql(
+      `{ viewer { teams(first: 1) { nodes { members(first: 1) { nodes { user { email } } } } } } }`,
+      {},
+      large.token,
+    );
     expect(ok(one).viewer.teams.nodes).toHaveLength(1);
     expect(one.statements).toBe(VIEWER_TEAMS_STATEMENTS);
   });

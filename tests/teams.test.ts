@@ -18,7 +18,9 @@ beforeAll(async () => {
   server = await startTestServer();
   adminToken = await server.adminToken();
   [owner, admin, member, viewer, outsider] = await Promise.all(
-    ['owner', 'admin', 'member', 'viewer', 'outsider'].map((n) => server.signUp(`${n}@teams.test`, `${n[0].toUpperCase()}${n.slice(1)} Person`)),
+    ['owner', 'admin', 'member', 'viewer', 'outsider'].map((n) =>
+      server.signUp(`${n}@teams.test`, `${n[0].toUpperCase()}${n.slice(1)} Person`),
+    ),
   );
 });
 afterAll(() => server.close());
@@ -155,7 +157,11 @@ describe('createTeam', () => {
         createTeam: {
           team: null,
           userErrors: [
-            { field: ['input', 'slug'], code: 'INVALID', message: 'slug must be 2–63 lowercase letters, digits or hyphens, starting with a letter or digit' },
+            {
+              field: ['input', 'slug'],
+              code: 'INVALID',
+              message: 'slug must be 2–63 lowercase letters, digits or hyphens, starting with a letter or digit',
+            },
             { field: ['input', 'name'], code: 'REQUIRED', message: 'name must not be empty' },
             { field: ['input', 'tags'], code: 'TOO_LONG', message: 'tags must have at most 20 tags' },
           ],
@@ -193,7 +199,11 @@ describe('createTeam', () => {
   it('requires authentication', async () => {
     const r = await createTeam('', { slug: 'anon', name: 'Anon' });
     expect(errorsOf(r)).toEqual([
-      { message: 'Authentication required: send Authorization: Bearer <token>.', path: ['createTeam'], extensions: { code: 'UNAUTHENTICATED' } },
+      {
+        message: 'Authentication required: send Authorization: Bearer <token>.',
+        path: ['createTeam'],
+        extensions: { code: 'UNAUTHENTICATED' },
+      },
     ]);
     expect(r.body.data).toBeNull();
   });
@@ -255,9 +265,15 @@ describe('updateTeam', () => {
   });
 
   it('lets an ADMIN member change name, description, tags and slug', async () => {
-    const r = await server.gql(UPDATE, { input: { teamId: team.id, name: 'The Crew', description: 'after', tags: ['b', 'c'], slug: 'the-crew' } }, admin.token);
+    const r = await server.gql(
+      UPDATE,
+      { input: { teamId: team.id, name: 'The Crew', description: 'after', tags: ['b', 'c'], slug: 'the-crew' } },
+      admin.token,
+    );
     expect(r.body).toEqual({
-      data: { updateTeam: { team: { id: team.id, slug: 'the-crew', name: 'The Crew', description: 'after', tags: ['b', 'c'] }, userErrors: [] } },
+      data: {
+        updateTeam: { team: { id: team.id, slug: 'the-crew', name: 'The Crew', description: 'after', tags: ['b', 'c'] }, userErrors: [] },
+      },
     });
     // Omitted fields stay; the owner sees the change under the new slug, and the old slug is gone.
     const partial = await server.gql(UPDATE, { input: { teamId: team.id, description: 'again' } }, owner.token);
@@ -356,7 +372,9 @@ describe('deleteTeam', () => {
         },
       },
     });
-    expect((await server.gql(`{ team(slug: "has-bucket") { slug } }`, {}, owner.token)).body).toEqual({ data: { team: { slug: 'has-bucket' } } });
+    expect((await server.gql(`{ team(slug: "has-bucket") { slug } }`, {}, owner.token)).body).toEqual({
+      data: { team: { slug: 'has-bucket' } },
+    });
     expect(bucket.name).toBe('photos');
   });
 
@@ -365,7 +383,10 @@ describe('deleteTeam', () => {
     const teamId = dbId(guarded.id);
     const { db } = server.database;
     const today = new Date().toISOString().slice(0, 10);
-    const [usage] = await db.insert(bucketUsage).values({ teamId, day: today, storedBytes: 10n, egressBytes: 5n, objectCount: 1n }).returning();
+    const [usage] = await db
+      .insert(bucketUsage)
+      .values({ teamId, day: today, storedBytes: 10n, egressBytes: 5n, objectCount: 1n })
+      .returning();
     const r = await server.gql(DELETE, { input: { teamId: guarded.id } }, owner.token);
     expect(r.body).toEqual({
       data: {
@@ -384,7 +405,10 @@ describe('deleteTeam', () => {
     // Move the usage to the last day of the previous month: the guard no longer applies.
     const lastMonth = new Date();
     lastMonth.setUTCDate(0);
-    await db.update(bucketUsage).set({ day: lastMonth.toISOString().slice(0, 10) }).where(eq(bucketUsage.id, usage.id));
+    await db
+      .update(bucketUsage)
+      .set({ day: lastMonth.toISOString().slice(0, 10) })
+      .where(eq(bucketUsage.id, usage.id));
     const again = await server.gql(DELETE, { input: { teamId: guarded.id } }, owner.token);
     expect(again.body).toEqual({ data: { deleteTeam: { deletedTeamId: guarded.id, userErrors: [] } } });
   });

@@ -77,7 +77,12 @@ describe('createApiToken', () => {
 
     const expiresAt = new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString();
     const withExpiry = await server.gql(CREATE, { input: { name: 'weekly', expiresAt, scopes: ['team:read'] } }, owner.token);
-    expect(withExpiry.body.data.createApiToken.token).toEqual({ id: expect.any(String), name: 'weekly', prefix: expect.any(String), expiresAt });
+    expect(withExpiry.body.data.createApiToken.token).toEqual({
+      id: expect.any(String),
+      name: 'weekly',
+      prefix: expect.any(String),
+      expiresAt,
+    });
   });
 
   it('gives a secret that works as a Bearer token', async () => {
@@ -132,7 +137,9 @@ describe('createApiToken', () => {
       userErrors: [{ field: ['input', 'scopes', '1'], code: 'INVALID', message: expect.stringContaining('known permissions') }],
     });
     const empty = await server.gql(CREATE, { input: { name: 'no-scope', scopes: [] } }, owner.token);
-    expect(empty.body.data.createApiToken.userErrors).toEqual([{ field: ['input', 'scopes'], code: 'TOO_SHORT', message: expect.any(String) }]);
+    expect(empty.body.data.createApiToken.userErrors).toEqual([
+      { field: ['input', 'scopes'], code: 'TOO_SHORT', message: expect.any(String) },
+    ]);
   });
 
   it('refuses an expiry in the past, and a malformed one', async () => {
@@ -247,10 +254,15 @@ describe('revokeApiToken', () => {
     const { secret, id } = await createToken({ name: 'to-revoke' });
     await expectAccepted(secret);
     const r = await server.gql(REVOKE, { input: { id } }, owner.token);
-    expect(r.body).toEqual({ data: { revokeApiToken: { token: { id, state: 'REVOKED', revokedAt: expect.any(String) }, userErrors: [] } } });
+    expect(r.body).toEqual({
+      data: { revokeApiToken: { token: { id, state: 'REVOKED', revokedAt: expect.any(String) }, userErrors: [] } },
+    });
     await expectRefused(secret);
     const again = await server.gql(REVOKE, { input: { id } }, owner.token);
-    expect(again.body.data.revokeApiToken).toEqual({ token: null, userErrors: [{ field: ['input', 'id'], code: 'EXPIRED', message: expect.any(String) }] });
+    expect(again.body.data.revokeApiToken).toEqual({
+      token: null,
+      userErrors: [{ field: ['input', 'id'], code: 'EXPIRED', message: expect.any(String) }],
+    });
   });
 
   it('a token may revoke itself', async () => {
@@ -318,7 +330,9 @@ describe('suspended users', () => {
     await expectRefused(secret);
     const login = await server.gql(LOG_IN, { input: { email: user.email, password: PASSWORD } });
     expect(login.body.data.logIn.token).toBeNull();
-    expect(login.body.data.logIn.userErrors).toEqual([{ field: null, code: expect.any(String), message: expect.stringContaining('suspended') }]);
+    expect(login.body.data.logIn.userErrors).toEqual([
+      { field: null, code: expect.any(String), message: expect.stringContaining('suspended') },
+    ]);
 
     const back = await server.gql(ADMIN_UPDATE_USER, { input: { userId: user.id, status: 'ACTIVE' } }, admin);
     expect(back.body.data.adminUpdateUser.userErrors).toEqual([]);
@@ -361,7 +375,10 @@ describe('sessions', () => {
     await expectRefused(lost);
     await expectAccepted(user.token, user.email);
     const again = await server.gql(REVOKE_SESSION, { input: { id: lostId } }, user.token);
-    expect(again.body.data.revokeSession).toEqual({ session: null, userErrors: [{ field: ['input', 'id'], code: 'EXPIRED', message: expect.any(String) }] });
+    expect(again.body.data.revokeSession).toEqual({
+      session: null,
+      userErrors: [{ field: ['input', 'id'], code: 'EXPIRED', message: expect.any(String) }],
+    });
     const after = await server.gql(SESSIONS, undefined, user.token);
     // Newest first: the revoked later log-in, then the calling (sign-up) session.
     expect(after.body.data.viewer.sessions.nodes).toEqual([

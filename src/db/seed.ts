@@ -130,50 +130,44 @@ async function seedDemoApps(tx: Executor, team: (slug: string) => string, user: 
   for (const a of made) {
     const running = a.state === 'RUNNING';
     const [web] = await tx.insert(appProcesses).values({ teamId: a.teamId, appId: a.id, name: 'web', units: 2 }).returning();
-    await tx
-      .insert(appUnits)
-      .values(
-        [1, 2].map((n) => ({
-          teamId: a.teamId,
-          appId: a.id,
-          processId: web.id,
-          name: `${a.name}-web-${n}`,
-          status: running ? ('STARTED' as const) : ('STOPPED' as const),
-        })),
-      );
+    await tx.insert(appUnits).values(
+      [1, 2].map((n) => ({
+        teamId: a.teamId,
+        appId: a.id,
+        processId: web.id,
+        name: `${a.name}-web-${n}`,
+        status: running ? ('STARTED' as const) : ('STOPPED' as const),
+      })),
+    );
     await tx.insert(appEnvVars).values([
       { teamId: a.teamId, appId: a.id, name: 'LOG_LEVEL', value: 'info' },
       { teamId: a.teamId, appId: a.id, name: 'DATABASE_URL', value: `postgres://${a.name}:s3cret@db.internal/${a.name}`, secret: true },
     ]);
     const hour = 3600_000;
-    await tx
-      .insert(deploys)
-      .values({
-        teamId: a.teamId,
-        appId: a.id,
-        version: 1,
-        image: `registry.graphplane.dev/${a.name}:1.0.0`,
-        origin: 'IMAGE',
-        message: 'First release',
-        status: 'SUCCEEDED',
-        userId: user('alice'),
-        startedAt: new Date(Date.now() - 48 * hour),
-        finishedAt: new Date(Date.now() - 48 * hour + 60_000),
-      });
-    await tx
-      .insert(deploys)
-      .values({
-        teamId: a.teamId,
-        appId: a.id,
-        version: 2,
-        commit: 'a1b2c3d4e5f6',
-        origin: 'GIT',
-        message: 'Faster checkout',
-        status: 'SUCCEEDED',
-        userId: user('bob'),
-        startedAt: new Date(Date.now() - hour),
-        finishedAt: new Date(Date.now() - hour + 90_000),
-      });
+    await tx.insert(deploys).values({
+      teamId: a.teamId,
+      appId: a.id,
+      version: 1,
+      image: `registry.graphplane.dev/${a.name}:1.0.0`,
+      origin: 'IMAGE',
+      message: 'First release',
+      status: 'SUCCEEDED',
+      userId: user('alice'),
+      startedAt: new Date(Date.now() - 48 * hour),
+      finishedAt: new Date(Date.now() - 48 * hour + 60_000),
+    });
+    await tx.insert(deploys).values({
+      teamId: a.teamId,
+      appId: a.id,
+      version: 2,
+      commit: 'a1b2c3d4e5f6',
+      origin: 'GIT',
+      message: 'Faster checkout',
+      status: 'SUCCEEDED',
+      userId: user('bob'),
+      startedAt: new Date(Date.now() - hour),
+      finishedAt: new Date(Date.now() - hour + 90_000),
+    });
   }
   await tx.insert(appCnames).values({ teamId: team('acme'), appId: app('acme-web').id, hostname: 'shop.acme.example' });
   await tx.insert(appGrants).values({ teamId: team('acme'), appId: app('acme-api').id, granteeTeamId: team('globex') });

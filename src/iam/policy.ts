@@ -174,8 +174,9 @@ export class Policy {
     const prefix = RESOURCE_PERMISSION_PREFIX[kind];
     const perms = new Set(team);
     for (const p of grants.permissions) if (p.startsWith(prefix)) perms.add(p);
-    for (const granteeTeamId of grants.granteeTeamIds)
-      for (const p of await this.teamPermissions(granteeTeamId)) if (p.startsWith(prefix)) perms.add(p);
+    // All grantee teams at once, so their permissions load in the same batch.
+    for (const granted of await Promise.all(grants.granteeTeamIds.map((id) => this.teamPermissions(id))))
+      for (const p of granted) if (p.startsWith(prefix)) perms.add(p);
     return this.narrow(perms);
   }
 

@@ -141,4 +141,3 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     },
   };
 }
-

@@ -2,7 +2,19 @@ import { and, count, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Executor } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
-import { appGrants, appUnits, apps, plans, platforms, pools, teams } from '../../db/schema/index.js';
+import {
+  appCnames,
+  appEnvVars,
+  appGrants,
+  appProcesses,
+  appUnits,
+  apps,
+  deploys,
+  plans,
+  platforms,
+  pools,
+  teams,
+} from '../../db/schema/index.js';
 import type { Context } from '../../graphql/context.js';
 import { notFound } from '../../graphql/errors.js';
 import { UserErrorCode, userError } from '../../graphql/user-errors.js';
@@ -100,6 +112,8 @@ export async function updateApp(ctx: Context, appId: string, rawInput: unknown, 
   const app = await appWithPermission(ctx, appId, 'app:update', 'update this app');
   const moving = newTeamId !== undefined && newTeamId !== app.teamId;
   if (moving) {
+    // Moving changes who owns the app, so a grant to another team is not enough: it takes the owner team's say.
+    await ctx.policy.require(app.teamId, 'app:update', 'move this app out of its team');
     await readableTeam(ctx, newTeamId);
     await ctx.policy.require(newTeamId, 'app:create', 'move apps into that team');
   }
@@ -112,7 +126,7 @@ export async function updateApp(ctx: Context, appId: string, rawInput: unknown, 
       .set({ ...input, ...(moving ? { teamId: newTeamId } : {}), updatedAt: new Date() })
       .where(eq(apps.id, appId))
       .returning();
-    if (moving) await tx.delete(appGrants).where(and(eq(appGrants.appId, appId), eq(appGrants.granteeTeamId, newTeamId)));
+    if (moving) await moveAppRows(tx, appId, newTeamId);
     return {
       result: { app: updated },
       target: { type: 'App', id: appId },
@@ -120,6 +134,13 @@ export async function updateApp(ctx: Context, appId: string, rawInput: unknown, 
       data: { changed: [...Object.keys(input), ...(moving ? ['team'] : [])] },
     };
   });
+}
+
+/** Everything an app has carries its team (the tenant key): a move takes it all along. */
+async function moveAppRows(tx: Executor, appId: string, teamId: string): Promise<void> {
+  await tx.delete(appGrants).where(and(eq(appGrants.appId, appId), eq(appGrants.granteeTeamId, teamId)));
+  for (const table of [appProcesses, appUnits, appEnvVars, appCnames, deploys, appGrants])
+    await tx.update(table).set({ teamId }).where(eq(table.appId, appId));
 }
 
 export async function deleteApp(ctx: Context, appId: string): Promise<{ app: AppRow }> {

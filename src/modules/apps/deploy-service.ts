@@ -23,21 +23,25 @@ export const immediateDeployer: Deployer = {
   async run(tx, app, deploy) {
     const now = new Date();
     const [{ units }] = await tx.select({ units: count() }).from(appUnits).where(eq(appUnits.appId, app.id));
-    if (units === 0 && (app.unitLimit === null || app.unitLimit > 0)) {
+    if (units === 0 && app.unitLimit === 0)
+      throw userError(
+        null,
+        UserErrorCode.LIMIT_REACHED,
+        `${app.name} may have no units (its unit limit is 0), so nothing could run this deploy.`,
+      );
+    if (units === 0) {
       const [web] = await tx
         .insert(appProcesses)
         .values({ teamId: app.teamId, appId: app.id, name: 'web', units: 1 })
         .onConflictDoUpdate({ target: [appProcesses.appId, appProcesses.name], set: { units: 1 } })
         .returning();
-      await tx
-        .insert(appUnits)
-        .values({
-          teamId: app.teamId,
-          appId: app.id,
-          processId: web.id,
-          name: `${app.name}-web-${deploy.version}`,
-          status: UnitStatus.STARTED,
-        });
+      await tx.insert(appUnits).values({
+        teamId: app.teamId,
+        appId: app.id,
+        processId: web.id,
+        name: `${app.name}-web-${deploy.version}`,
+        status: UnitStatus.STARTED,
+      });
     }
     await tx.update(appUnits).set({ status: UnitStatus.STARTED }).where(eq(appUnits.appId, app.id));
     await tx.update(apps).set({ state: AppState.RUNNING, updatedAt: now }).where(eq(apps.id, app.id));
@@ -60,7 +64,12 @@ const deploySchema = z
       .optional(),
     message: z.string().max(1000, { error: 'must be at most 1000 characters' }).default(''),
   })
-  .refine((d) => !d.image !== !d.commit, { error: 'Give either image or commit, not both.', path: ['image'] });
+  .superRefine((d, issue) => {
+    if (d.image && d.commit)
+      issue.addIssue({ code: 'custom', path: ['commit'], message: 'must be left out when image is given: deploy one or the other' });
+    if (!d.image && !d.commit)
+      issue.addIssue({ code: 'custom', path: ['image'], message: 'or commit is required: give the image or the git commit to deploy' });
+  });
 
 async function nextVersion(tx: Tx, appId: string): Promise<number> {
   const [{ last }] = await tx

@@ -81,6 +81,21 @@ export const grantedTeamsByApp = (ctx: Context) =>
     return groupByKeys(appIds, rows, (r) => r.appId).map((list) => list.map((r) => r.team));
   });
 
+/**
+ * Every grant of an app, with the granted team's slug and name: whoever reads the app may know
+ * who else has access, even teams they cannot read themselves.
+ */
+export const accessGrantsByApp = (ctx: Context) =>
+  new DataLoader<string, { appId: string; teamId: string; teamSlug: string; teamName: string; createdAt: Date }[]>(async (appIds) => {
+    const rows = await ctx.db
+      .select({ appId: appGrants.appId, teamId: teams.id, teamSlug: teams.slug, teamName: teams.name, createdAt: appGrants.createdAt })
+      .from(appGrants)
+      .innerJoin(teams, eq(teams.id, appGrants.granteeTeamId))
+      .where(inArray(appGrants.appId, appIds as string[]))
+      .orderBy(asc(teams.slug));
+    return groupByKeys(appIds, rows, (r) => r.appId);
+  });
+
 export const deployById = (ctx: Context) =>
   new DataLoader<string, DeployRow | null>(async (ids) => {
     const rows = await ctx.db
@@ -91,12 +106,21 @@ export const deployById = (ctx: Context) =>
     return byKeys(ids, rows, (r) => r.id);
   });
 
-function appFilter(args: AppConnectionArgs): SQL | undefined {
+function appFilter(ctx: Context, args: AppConnectionArgs): SQL | undefined {
   const f = args.filter;
   if (!f) return undefined;
   return and(
     f.name ? ilike(apps.name, containsPattern(f.name)) : undefined,
-    f.teamSlug ? inArray(apps.teamId, sql`(select ${teams.id} from ${teams} where ${teams.slug} = ${f.teamSlug})`) : undefined,
+    // Only teams the viewer can read: a grantee must not learn the owner's slug by filtering.
+    f.teamSlug
+      ? inArray(
+          apps.teamId,
+          ctx.db
+            .select({ id: teams.id })
+            .from(teams)
+            .where(and(eq(teams.slug, f.teamSlug), ctx.policy.teamsGranting(teams.id))),
+        )
+      : undefined,
     f.platform ? eq(apps.platform, f.platform) : undefined,
     f.pool ? eq(apps.pool, f.pool) : undefined,
     f.state ? eq(apps.state, f.state) : undefined,
@@ -116,7 +140,7 @@ export const allApps = defineConnection({
   fields: getTableColumns(apps),
   from: (s) => s.from(apps),
   ...appOrder,
-  where: (ctx, args: AppConnectionArgs) => and(appsReadable(ctx), appFilter(args)),
+  where: (ctx, args: AppConnectionArgs) => and(appsReadable(ctx), appFilter(ctx, args)),
 });
 
 /** `Team.apps`: the apps the team owns that the viewer can read. */
@@ -126,7 +150,7 @@ export const appsOfTeam = defineConnection({
   from: (s) => s.from(apps),
   parent: apps.teamId,
   ...appOrder,
-  where: (ctx, args: AppConnectionArgs) => and(appsReadable(ctx), appFilter(args)),
+  where: (ctx, args: AppConnectionArgs) => and(appsReadable(ctx), appFilter(ctx, args)),
 });
 
 /** `App.deploys`, newest first. The app was readable to be reached. */

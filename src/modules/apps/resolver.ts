@@ -41,6 +41,7 @@ import {
 } from './inputs.js';
 import * as lifecycle from './lifecycle-service.js';
 import {
+  accessGrantsByApp,
   allApps,
   appById,
   appByName,
@@ -55,6 +56,7 @@ import {
 } from './loaders.js';
 import {
   App,
+  AppAccessGrant,
   AppConnection,
   AppConnectionArgs,
   AppProcess,
@@ -117,6 +119,14 @@ export class AppResolver {
     return ctx.loaders.get(grantedTeamsByApp).load(app.id);
   }
 
+  @FieldResolver(() => [AppAccessGrant], {
+    description: 'Every team granted access besides the owner, by slug (even teams you cannot read).',
+  })
+  async accessGrants(@Root() app: AppRow, @Ctx() ctx: Context): Promise<AppAccessGrant[]> {
+    const grants = await ctx.loaders.get(accessGrantsByApp).load(app.id);
+    return grants.map((g) => ({ ...g, teamId: toGlobalId('Team', g.teamId) }));
+  }
+
   @FieldResolver(() => [AppProcess], { description: 'Process types with their unit counts, by name.' })
   processes(@Root() app: AppRow, @Ctx() ctx: Context) {
     return ctx.loaders.get(processesByApp).load(app.id);
@@ -155,7 +165,8 @@ export class AppResolver {
 
   @FieldResolver(() => [String], { description: 'The permissions you hold on this app (`app:…`), to show or hide actions.' })
   async viewerPermissions(@Root() app: AppRow, @Ctx() ctx: Context): Promise<string[]> {
-    return [...(await ctx.policy.resourcePermissions('APP', app))].filter((p) => p.startsWith('app:')).sort();
+    // app:create is a team permission (creating apps), not an action on this app.
+    return [...(await ctx.policy.resourcePermissions('APP', app))].filter((p) => p.startsWith('app:') && p !== 'app:create').sort();
   }
 
   @Mutation(() => AppPayload, { description: 'Creates an app in a team, within the team’s app limit.' })

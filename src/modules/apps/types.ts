@@ -1,4 +1,4 @@
-import { ArgsType, Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { appEnvVars, appProcesses, appUnits, apps, deploys, plans, platforms, pools } from '../../db/schema/index.js';
 import { ConnectionArgs, connectionType, orderInput } from '../../graphql/connection.js';
 import { Node } from '../../graphql/relay.js';
@@ -136,6 +136,18 @@ export class EnvVar {
   value!: string | null;
   @Field(() => Boolean, { description: 'Whether the value is secret.' })
   secret!: boolean;
+}
+
+@ObjectType({ description: 'Access to an app given to a team besides its owner (tsuru grant).' })
+export class AppAccessGrant {
+  @Field(() => ID, { description: 'Global ID of the granted team, for revokeAppAccess.' })
+  teamId!: string;
+  @Field(() => String, { description: 'Slug of the granted team.' })
+  teamSlug!: string;
+  @Field(() => String, { description: 'Name of the granted team.' })
+  teamName!: string;
+  @Field(() => DateTime, { description: 'When access was granted.' })
+  createdAt!: Date;
 }
 
 @ObjectType({ description: 'Unit quota of an app (tsuru app quota).' })
