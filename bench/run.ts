@@ -64,10 +64,10 @@ async function seed(database: Database): Promise<void> {
   const rows: (typeof memberships.$inferInsert)[] = [];
   teamRows.forEach((team, t) => {
     const members = new Set<number>([2 + (t % (USERS - 2))]);
-    if (t % 20 === 0) members.add(0); // the viewer is in 10 of the 200 teams
+    if (t % 20 === 0) members.add(0); // the viewer is in 10 of the 200 teams, as ADMIN
     for (let k = 1; members.size < MEMBERS_PER_TEAM; k++) members.add(2 + ((t * 7 + k * 13) % (USERS - 2)));
     [...members].forEach((u, i) =>
-      rows.push({ teamId: team.id, userId: userRows[u].id, role: i === 0 ? 'OWNER' : i % 3 === 0 ? 'ADMIN' : 'MEMBER' }),
+      rows.push({ teamId: team.id, userId: userRows[u].id, role: i === 0 ? 'OWNER' : u === 0 || i % 3 === 0 ? 'ADMIN' : 'MEMBER' }),
     );
   });
   await insertInBatches(rows, 2000, (batch) => db.insert(memberships).values(batch));
@@ -261,9 +261,14 @@ async function main() {
         `${name.padEnd(15)} ${r.rps.toFixed(1).padStart(6)} ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${String(probe.statements).padStart(8)} ${(probe.bytes / 1024).toFixed(1).padStart(8)} ${String(r.errors).padStart(7)} ${String(rssMb(child.pid!)).padStart(7)}`,
       );
     }
+  } catch (error) {
+    console.error(error);
+    process.exitCode = 1;
   } finally {
     child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     await new Promise((resolve) => child.once('exit', resolve));
+    clearTimeout(killer);
     await cleanup();
   }
 }

@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     try {
       await server.stop();
+      logger.info('HTTP server closed; closing the database');
       await database.close();
       logger.info('stopped');
       process.exit(0);

@@ -55,6 +55,8 @@ export async function startServer(services: AppServices): Promise<RunningServer>
     // Authentication is a bearer header, never a cookie, so cross-site requests carry no credentials.
     csrfPrevention: false,
     introspection: true,
+    // main.ts handles SIGTERM itself (drain, then close the pool); two handlers racing to stop hung shutdown.
+    stopOnTerminationSignals: false,
     validationRules: [depthLimit(config.maxQueryDepth)],
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),

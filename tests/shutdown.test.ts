@@ -1,0 +1,42 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../src/db/migrate.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'graphplane-shutdown-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the server process', () => {
+  it('on SIGTERM finishes the request in flight, then exits 0', async () => {
+    const port = 4900 + Math.floor(Math.random() * 90);
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot(), 'src/main.ts')], {
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', PGLITE_DIR: dir, LOG_LEVEL: 'info', DATABASE_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000);
+      child.stdout!.on('data', () => output.includes('Graphplane is running') && (clearTimeout(timer), resolve()));
+    });
+    expect(output).toContain('alice@graphplane.dev');
+
+    // logIn hashes a password (tens of milliseconds): the signal arrives while it runs.
+    const inFlight = fetch(`http://127.0.0.1:${port}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'mutation { logIn(input: { email: "alice@graphplane.dev", password: "demo-password" }) { token } }' }),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    child.kill('SIGTERM');
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { data: { logIn: { token: string } } };
+    expect(body.data.logIn.token).toMatch(/^gps_/);
+    expect(await exited).toBe(0);
+    expect(output).toContain('"msg":"stopped"');
+  }, 90_000);
+});
