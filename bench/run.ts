@@ -151,7 +151,7 @@ const QUERIES: Record<string, { as: 'viewer' | 'admin'; query: string }> = {
   },
   'team by slug': {
     as: 'viewer',
-    query: `{ team(slug: "team-010") { name owner { email } members(first: 50) { nodes { role user { email } } } } }`,
+    query: `{ team(slug: "team-020") { name owner { email } members(first: 50) { nodes { role user { email } } } } }`,
   },
   'apps dashboard': {
     as: 'viewer',

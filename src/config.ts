@@ -16,7 +16,7 @@ const seconds = (fallback: number) =>
 const schema = z
   .object({
     PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535, 'must be a port number (0-65535)').default(4000),
-    HOST: z.string().min(1).default('0.0.0.0'),
+    HOST: z.string().min(1).default('127.0.0.1'),
     DATABASE_URL: z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
@@ -28,12 +28,14 @@ const schema = z
     SESSION_TTL_SECONDS: seconds(30 * 24 * 3600),
     INVITATION_TTL_SECONDS: seconds(7 * 24 * 3600),
     PASSWORD_RESET_TTL_SECONDS: seconds(3600),
+    EMAIL_VERIFICATION_TTL_SECONDS: seconds(3 * 24 * 3600),
     LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
     LOGIN_FAILURE_WINDOW_SECONDS: seconds(15 * 60),
     ADMIN_EMAIL: z.email('must be an email address').optional(),
     ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
     EXPOSE_SQL_STATS: flag.default(false),
     MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(12),
+    MAX_QUERY_NODES: z.coerce.number().int().min(100).default(100_000),
   })
   .refine((c) => !c.ADMIN_EMAIL === !c.ADMIN_PASSWORD, {
     message: 'ADMIN_EMAIL and ADMIN_PASSWORD must be set together',
@@ -54,12 +56,15 @@ export interface Config {
   sessionTtlSeconds: number;
   invitationTtlSeconds: number;
   passwordResetTtlSeconds: number;
+  emailVerificationTtlSeconds: number;
   loginMaxFailures: number;
   loginFailureWindowSeconds: number;
   admin?: { email: string; password: string };
   /** Adds an X-SQL-Statements response header (tests and benchmarks). */
   exposeSqlStats: boolean;
   maxQueryDepth: number;
+  /** Queries that could return more objects (connections' page sizes multiplied) are refused before they run. */
+  maxQueryNodes: number;
 }
 
 export class ConfigError extends Error {}
@@ -84,10 +89,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlSeconds: c.SESSION_TTL_SECONDS,
     invitationTtlSeconds: c.INVITATION_TTL_SECONDS,
     passwordResetTtlSeconds: c.PASSWORD_RESET_TTL_SECONDS,
+    emailVerificationTtlSeconds: c.EMAIL_VERIFICATION_TTL_SECONDS,
     loginMaxFailures: c.LOGIN_MAX_FAILURES,
     loginFailureWindowSeconds: c.LOGIN_FAILURE_WINDOW_SECONDS,
     admin: c.ADMIN_EMAIL && c.ADMIN_PASSWORD ? { email: c.ADMIN_EMAIL, password: c.ADMIN_PASSWORD } : undefined,
     exposeSqlStats: c.EXPOSE_SQL_STATS,
     maxQueryDepth: c.MAX_QUERY_DEPTH,
+    maxQueryNodes: c.MAX_QUERY_NODES,
   };
 }

@@ -96,19 +96,17 @@ async function world(email: string, role: 'MEMBER' | 'VIEWER', teamCount: number
       ),
     )
     .returning({ id: apps.id, teamId: apps.teamId, name: apps.name });
-  await db
-    .insert(appEnvVars)
-    .values(
-      appRows.flatMap((a) =>
-        Array.from({ length: ENV_PER_APP }, (_, i) => ({
-          teamId: a.teamId,
-          appId: a.id,
-          name: `VAR_${i}`,
-          value: `value-${i}-${a.name}`,
-          secret: i % 2 === 1,
-        })),
-      ),
-    );
+  await db.insert(appEnvVars).values(
+    appRows.flatMap((a) =>
+      Array.from({ length: ENV_PER_APP }, (_, i) => ({
+        teamId: a.teamId,
+        appId: a.id,
+        name: `VAR_${i}`,
+        value: `value-${i}-${a.name}`,
+        secret: i % 2 === 1,
+      })),
+    ),
+  );
   await db.insert(appGrants).values(
     appRows.flatMap((a) => {
       const index = made.findIndex((t) => t.id === a.teamId);
@@ -142,19 +140,17 @@ async function world(email: string, role: 'MEMBER' | 'VIEWER', teamCount: number
       name: appProcesses.name,
       units: appProcesses.units,
     });
-  await db
-    .insert(appUnits)
-    .values(
-      processRows.flatMap((p) =>
-        Array.from({ length: p.units }, (_, i) => ({
-          teamId: p.teamId,
-          appId: p.appId,
-          processId: p.id,
-          name: `${p.appId}-${p.name}-${i}`,
-          status: 'STARTED' as const,
-        })),
-      ),
-    );
+  await db.insert(appUnits).values(
+    processRows.flatMap((p) =>
+      Array.from({ length: p.units }, (_, i) => ({
+        teamId: p.teamId,
+        appId: p.appId,
+        processId: p.id,
+        name: `${p.appId}-${p.name}-${i}`,
+        status: 'STARTED' as const,
+      })),
+    ),
+  );
   return { token: viewer.token, teams: made };
 }
 

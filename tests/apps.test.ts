@@ -1112,7 +1112,7 @@ describe('setAppQuota', () => {
         await server.gql(QUOTA, { input: { appId, unitLimit: 5 } }, user.token),
         'setAppQuota',
         'FORBIDDEN',
-        'Only platform admins may do this.',
+        'Only platform admins (app:update) may do this.',
       );
     }
     expect(await ok(`{ app(name: "quota-app") { quota { used limit } } }`, {}, owner.token)).toEqual({

@@ -21,7 +21,7 @@ describe('loadConfig defaults', () => {
   it('gives documented defaults for an empty environment', () => {
     expect(loadConfig({})).toEqual({
       port: 4000,
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       databaseUrl: undefined,
       databasePoolMax: 10,
       pgliteDir: './.data/pglite',
@@ -35,6 +35,8 @@ describe('loadConfig defaults', () => {
       admin: undefined,
       exposeSqlStats: false,
       maxQueryDepth: 12,
+      maxQueryNodes: 100_000,
+      emailVerificationTtlSeconds: 3 * 24 * 3600,
     });
   });
 
@@ -55,7 +57,6 @@ describe('loadConfig valid values', () => {
   it('parses every setting', () => {
     const config = loadConfig({
       PORT: '8080',
-      HOST: '127.0.0.1',
       DATABASE_URL: 'postgres://app@db.internal:5432/graphplane',
       DATABASE_POOL_MAX: '25',
       PGLITE_DIR: '/var/lib/graphplane',
@@ -70,10 +71,13 @@ describe('loadConfig valid values', () => {
       ADMIN_PASSWORD: 'a-long-enough-password',
       EXPOSE_SQL_STATS: 'true',
       MAX_QUERY_DEPTH: '8',
+      MAX_QUERY_NODES: '5000',
+      EMAIL_VERIFICATION_TTL_SECONDS: '240',
+      HOST: '0.0.0.0',
     });
     expect(config).toEqual({
       port: 8080,
-      host: '127.0.0.1',
+      host: '0.0.0.0',
       databaseUrl: 'postgres://app@db.internal:5432/graphplane',
       databasePoolMax: 25,
       pgliteDir: '/var/lib/graphplane',
@@ -87,6 +91,8 @@ describe('loadConfig valid values', () => {
       admin: { email: 'ops@example.com', password: 'a-long-enough-password' },
       exposeSqlStats: true,
       maxQueryDepth: 8,
+      maxQueryNodes: 5000,
+      emailVerificationTtlSeconds: 240,
     });
   });
 

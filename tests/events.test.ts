@@ -265,17 +265,18 @@ describe('viewer.events', () => {
       'team.invitation.create',
       'team.invitation.create',
       'team.create',
+      'user.email.verify',
       'user.create',
     ]);
-    expect(await viewerKinds(viewer.token)).toEqual(['team.member.join', 'user.create']);
-    expect(await viewerKinds(member.token)).toEqual(['team.member.join', 'user.create']);
-    expect(await viewerKinds(outsider.token)).toEqual(['user.create']);
+    expect(await viewerKinds(viewer.token)).toEqual(['team.member.join', 'user.email.verify', 'user.create']);
+    expect(await viewerKinds(member.token)).toEqual(['team.member.join', 'user.email.verify', 'user.create']);
+    expect(await viewerKinds(outsider.token)).toEqual(['user.email.verify', 'user.create']);
   });
 
   it('shows each event as the team shows it', async () => {
     const mine = await viewerEvents(member.token);
     expect(mine.nodes[0]).toEqual({ ...events[2], team: { slug: SLUG } });
-    expect(mine.nodes[1]).toMatchObject({
+    expect(mine.nodes[2]).toMatchObject({
       kind: 'user.create',
       actor: { email: member.email },
       targetType: 'User',
@@ -286,7 +287,7 @@ describe('viewer.events', () => {
 
   it('filters like Team.events', async () => {
     expect(await viewerKinds(owner.token, { kinds: ['team.invitation.*'] })).toEqual(['team.invitation.create', 'team.invitation.create']);
-    expect(await viewerKinds(owner.token, { kinds: ['user.*'] })).toEqual(['user.create']);
+    expect(await viewerKinds(owner.token, { kinds: ['user.*'] })).toEqual(['user.email.verify', 'user.create']);
     expect(await viewerKinds(owner.token, { targetId: ids.team })).toEqual(['team.update', 'team.create']);
     expect(await viewerKinds(owner.token, { since: events[1].createdAt })).toEqual(['team.update', 'team.member.role']);
   });
@@ -353,7 +354,7 @@ describe('refused mutations write no event', () => {
     );
     expect(outside.body.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
     expect(await counts()).toEqual(before);
-    expect((await viewerEvents(outsider.token)).totalCount).toBe(1);
+    expect((await viewerEvents(outsider.token)).totalCount).toBe(2);
   });
 
   async function owners(): Promise<string> {
@@ -400,7 +401,7 @@ describe('who may read Team.events (audit:read)', () => {
     expect(many.body.data).toEqual({ nodes: events.map(() => null) });
     expect(many.body.errors?.map((e) => e.extensions?.code)).toEqual(events.map(() => 'NOT_FOUND'));
 
-    expect(await viewerKinds(outsider.token)).toEqual(['user.create']);
+    expect(await viewerKinds(outsider.token)).toEqual(['user.email.verify', 'user.create']);
   });
 
   it('an API token scoped without audit:read gets FORBIDDEN on the field', async () => {
@@ -444,7 +445,7 @@ describe('events outlive what they describe', () => {
 
   it('lets the removed member still see their own action, but not the team', async () => {
     const mine = await viewerEvents(member.token);
-    expect(mine.nodes.map((e) => e.kind)).toEqual(['team.member.join', 'user.create']);
+    expect(mine.nodes.map((e) => e.kind)).toEqual(['team.member.join', 'user.email.verify', 'user.create']);
     expect(mine.nodes[0]).toMatchObject({ targetId: ids.memberMembership, team: null });
     const r = await server.gql(TEAM_EVENTS, { slug: SLUG }, member.token);
     expect(r.body.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);

@@ -100,3 +100,18 @@ describe('unexpected errors', () => {
     await s.close();
   });
 });
+
+describe('query cost', () => {
+  it('refuses a query that could return too many objects before running it, counting variables', async () => {
+    const query = `query($n: Int) { teams(first: 100) { nodes { members(first: $n) { nodes { user { memberships(first: 100) { nodes { role } } } } } } } }`;
+    const r = await server.gql(query, { n: 100 });
+    expect(r.status).toBe(400);
+    expect(r.body.errors?.[0].extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED', estimatedNodes: 1030201, maxNodes: 100000 });
+    expect(r.body.errors?.[0].message).toBe(
+      'This query could return up to 1030201 objects, more than the 100000 allowed; ask for smaller pages (first/last) or fewer nested lists.',
+    );
+    expect(r.statements).toBe(0);
+    const small = await server.gql(query, { n: 5 });
+    expect(small.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});

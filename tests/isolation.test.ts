@@ -591,12 +591,13 @@ describe('the platform admin', () => {
           admin,
         ),
       );
-      // The member's own actions: signing up, joining, and changing their notification state.
+      // The member's own actions: signing up, verifying their email, joining, and changing their notification state.
       expect(data.user.events.nodes.map((e: any) => [e.kind, e.team?.slug ?? null]).sort()).toEqual(
         [
           ['team.member.join', s.slug],
           ['team.member.notification', s.slug],
           ['user.create', null],
+          ['user.email.verify', null],
         ].sort(),
       );
     }

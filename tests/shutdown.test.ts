@@ -24,18 +24,24 @@ describe('the server process', () => {
     });
     expect(output).toContain('alice@graphplane.dev');
 
-    // logIn hashes a password (tens of milliseconds): the signal arrives while it runs.
-    const inFlight = fetch(`http://127.0.0.1:${port}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: 'mutation { logIn(input: { email: "alice@graphplane.dev", password: "demo-password" }) { token } }' }),
-    });
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Each logIn hashes a password (tens of milliseconds on libuv's 4 threads): a dozen at once are
+    // still running when the signal arrives, after the server has read them.
+    const login = () =>
+      fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query: 'mutation { logIn(input: { email: "alice@graphplane.dev", password: "demo-password" }) { token } }',
+        }),
+      });
+    const inFlight = Array.from({ length: 12 }, login);
+    await new Promise((resolve) => setTimeout(resolve, 100));
     child.kill('SIGTERM');
-    const response = await inFlight;
-    expect(response.status).toBe(200);
-    const body = (await response.json()) as { data: { logIn: { token: string } } };
-    expect(body.data.logIn.token).toMatch(/^gps_/);
+    for (const response of await Promise.all(inFlight)) {
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { data: { logIn: { token: string } } };
+      expect(body.data.logIn.token).toMatch(/^gps_/);
+    }
     expect(await exited).toBe(0);
     expect(output).toContain('"msg":"stopped"');
   }, 90_000);

@@ -6,6 +6,7 @@ export const SECRET_PREFIX = {
   apiToken: 'gpat_',
   invitation: 'gpi_',
   passwordReset: 'gpr_',
+  emailVerification: 'gpv_',
 } as const;
 
 export type SecretKind = keyof typeof SECRET_PREFIX;

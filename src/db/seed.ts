@@ -1,8 +1,9 @@
-import { count, eq, inArray } from 'drizzle-orm';
+import { and, count, eq, inArray, isNull } from 'drizzle-orm';
 import { hashPassword } from '../auth/passwords.js';
 import { hashSecret, newSecret } from '../auth/secrets.js';
 import type { Db, Executor } from './client.js';
 import {
+  apiTokens,
   appCnames,
   appEnvVars,
   appGrants,
@@ -16,6 +17,7 @@ import {
   plans,
   platforms,
   pools,
+  sessions,
   teams,
   users,
 } from './schema/index.js';
@@ -55,16 +57,37 @@ export async function seedCatalogs(db: Db): Promise<void> {
 }
 
 /** Makes sure the configured platform admin exists and is an active admin (first start of a real deployment). */
-export async function ensureAdmin(db: Db, admin: { email: string; password: string }): Promise<'created' | 'updated'> {
+export async function ensureAdmin(db: Db, admin: { email: string; password: string }): Promise<'created' | 'promoted' | 'unchanged'> {
   const email = admin.email.trim().toLowerCase();
   const [existing] = await db.select().from(users).where(eq(users.email, email));
   if (existing) {
-    await db.update(users).set({ platformRole: 'ADMIN', status: 'ACTIVE' }).where(eq(users.id, existing.id));
-    return 'updated';
+    if (existing.platformRole === 'ADMIN' && existing.status === 'ACTIVE') return 'unchanged';
+    // Promoting an account someone may have registered under this address before the operator
+    // configured it: the configured password becomes the only way in, and what it had open is closed.
+    const passwordHash = await hashPassword(admin.password);
+    await db.transaction(async (tx) => {
+      await tx
+        .update(users)
+        .set({ platformRole: 'ADMIN', status: 'ACTIVE', passwordHash, emailVerifiedAt: existing.emailVerifiedAt ?? new Date() })
+        .where(eq(users.id, existing.id));
+      await tx
+        .update(sessions)
+        .set({ endedAt: new Date() })
+        .where(and(eq(sessions.userId, existing.id), isNull(sessions.endedAt)));
+      await tx
+        .update(apiTokens)
+        .set({ revokedAt: new Date() })
+        .where(and(eq(apiTokens.userId, existing.id), isNull(apiTokens.revokedAt)));
+    });
+    return 'promoted';
   }
-  await db
-    .insert(users)
-    .values({ email, fullName: 'Platform admin', passwordHash: await hashPassword(admin.password), platformRole: 'ADMIN' });
+  await db.insert(users).values({
+    email,
+    fullName: 'Platform admin',
+    passwordHash: await hashPassword(admin.password),
+    platformRole: 'ADMIN',
+    emailVerifiedAt: new Date(),
+  });
   return 'created';
 }
 
@@ -185,7 +208,7 @@ export async function seedDemoData(db: Db): Promise<DemoCredential[]> {
   return db.transaction(async (tx) => {
     const inserted = await tx
       .insert(users)
-      .values(people.map((p) => ({ ...p, passwordHash })))
+      .values(people.map((p) => ({ ...p, passwordHash, emailVerifiedAt: new Date() })))
       .returning();
     const id = (short: string) => inserted.find((u) => u.shortName === short)!.id;
     const made = await tx

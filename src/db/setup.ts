@@ -26,7 +26,7 @@ export async function prepareDatabase(
   const empty = await isEmpty(database.db);
   if (config.admin) {
     const outcome = await ensureAdmin(database.db, config.admin);
-    logger.info({ email: config.admin.email }, `platform admin ${outcome} from ADMIN_EMAIL`);
+    logger.info({ email: config.admin.email, outcome }, 'platform admin from ADMIN_EMAIL');
   }
   const wantDemo = options.forceDemoData ?? config.demoData ?? (database.engine === 'pglite' && empty);
   if (!wantDemo) return null;

@@ -4,6 +4,7 @@ import { ArgsType, Field, InputType, Int, ObjectType, registerEnumType, type Cla
 import type { Context } from './context.js';
 import { badInput } from './errors.js';
 import type { LoaderFactory } from './loaders.js';
+import { UUID } from './relay.js';
 
 export enum OrderDirection {
   ASC = 'ASC',
@@ -130,8 +131,6 @@ function encodeCursor(list: string, value: unknown, id: string): string {
   const v = value instanceof Date ? value.toISOString() : typeof value === 'bigint' ? value.toString() : value;
   return Buffer.from(JSON.stringify([list, v, id])).toString('base64url');
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function decodeCursor(cursor: string, argument: 'after' | 'before', list: string, column: AnyColumn): Cursor {
   let parsed: unknown;

@@ -13,6 +13,7 @@ import { buildGraphqlSchema } from '../graphql/schema.js';
 import { INTERNAL_MESSAGE, errorLoggingPlugin, formatError } from './errors.js';
 import { GraphQLError } from 'graphql';
 import { playgroundRouter } from './playground.js';
+import { queryCostPlugin } from './query-cost.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -64,6 +65,7 @@ export async function startServer(services: AppServices): Promise<RunningServer>
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginLandingPageDisabled(),
       errorLoggingPlugin(logger),
+      queryCostPlugin(config.maxQueryNodes),
       ...(config.exposeSqlStats ? [statementHeaderPlugin()] : []),
     ],
   });

@@ -68,6 +68,11 @@ export function anyOf(...conditions: (SQL | undefined)[]): SQL | undefined {
   return or(...conditions);
 }
 
+/** SQL condition on a role binding (joined with its custom role): it grants `permission`. */
+function bindingGrants(permission: Permission): SQL {
+  return or(eq(roleBindings.permission, permission), sql`${permission} = any(${roles.permissions})`)!;
+}
+
 export type ResourceKind = 'BUCKET' | 'APP' | 'CLUSTER';
 
 /** A resource as the policy needs it: its id and its owning team. */
@@ -244,7 +249,6 @@ export class Policy {
     if (!userId || !this.scopeAllows(permission)) return sql`false`;
     if (this.isPlatformAdmin()) return undefined;
     const db = this.ctx.db;
-    const bindingGrants = or(eq(roleBindings.permission, permission), sql`${permission} = any(${roles.permissions})`);
     // Membership counts only through a built-in role that includes the permission.
     const rolesGranting = (Object.keys(TEAM_ROLE_PERMISSIONS) as TeamRoleName[]).filter((r) => TEAM_ROLE_PERMISSIONS[r].has(permission));
     return or(
@@ -263,14 +267,19 @@ export class Policy {
           .select({ id: roleBindings.teamId })
           .from(roleBindings)
           .leftJoin(roles, eq(roles.id, roleBindings.roleId))
-          .where(and(eq(roleBindings.userId, userId), eq(roleBindings.scope, 'TEAM'), bindingGrants)),
+          .where(and(eq(roleBindings.userId, userId), eq(roleBindings.scope, 'TEAM'), bindingGrants(permission))),
       ),
-      sql`exists ${db
-        .select({ one: sql`1` })
-        .from(roleBindings)
-        .leftJoin(roles, eq(roles.id, roleBindings.roleId))
-        .where(and(eq(roleBindings.userId, userId), eq(roleBindings.scope, 'PLATFORM'), bindingGrants))}`,
+      this.platformBindingGrants(userId, permission),
     );
+  }
+
+  /** SQL condition: one of the user's PLATFORM-scope bindings grants `permission`. */
+  private platformBindingGrants(userId: string, permission: Permission): SQL {
+    return sql`exists ${this.ctx.db
+      .select({ one: sql`1` })
+      .from(roleBindings)
+      .leftJoin(roles, eq(roles.id, roleBindings.roleId))
+      .where(and(eq(roleBindings.userId, userId), eq(roleBindings.scope, 'PLATFORM'), bindingGrants(permission)))}`;
   }
 
   /**
@@ -285,6 +294,8 @@ export class Policy {
     return anyOf(
       eq(userIdColumn, userId),
       inArray(userIdColumn, this.ctx.db.select({ id: memberships.userId }).from(memberships).where(teamRead)),
+      // A user manager by platform binding sees everyone, as the admin entry points let them act on anyone.
+      this.scopeAllows('user:manage') ? this.platformBindingGrants(userId, 'user:manage') : sql`false`,
     );
   }
 }

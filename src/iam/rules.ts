@@ -1,4 +1,4 @@
-import { allow, deny, rule } from 'graphql-shield';
+import { allow, rule } from 'graphql-shield';
 import type { IRules } from 'graphql-shield';
 import type { Context } from '../graphql/context.js';
 import { forbidden, unauthenticated } from '../graphql/errors.js';
@@ -17,17 +17,15 @@ export const anyoneWithoutBadToken = rule({ cache: 'contextual' })((_parent, _ar
   ctx.authFailure ? unauthenticated(ctx.authFailure) : true,
 );
 
-/** The caller may manage users platform-wide (platform ADMIN, or a platform binding with user:manage). */
-export const canManageUsers = rule({ cache: 'contextual' })(async (_parent, _args, ctx: Context) => {
-  if (!ctx.viewer) return unauthenticated(ctx.authFailure ?? undefined);
-  return (await ctx.policy.canOnPlatform('user:manage')) ? true : forbidden('Only platform admins (user:manage) may do this.');
-});
+/** The caller holds `permission` platform-wide (platform ADMIN or a platform binding), within its token's scopes. */
+const platformPermission = (permission: Permission) =>
+  rule({ cache: 'contextual' })(async (_parent, _args, ctx: Context) => {
+    if (!ctx.viewer) return unauthenticated(ctx.authFailure ?? undefined);
+    return (await ctx.policy.canOnPlatform(permission)) ? true : forbidden(`Only platform admins (${permission}) may do this.`);
+  });
 
-/** The caller is a platform ADMIN. */
-export const isPlatformAdmin = rule({ cache: 'contextual' })((_parent, _args, ctx: Context) => {
-  if (!ctx.viewer) return unauthenticated(ctx.authFailure ?? undefined);
-  return ctx.policy.isPlatformAdmin() ? true : forbidden('Only platform admins may do this.');
-});
+/** The caller may manage users platform-wide. */
+export const canManageUsers = platformPermission('user:manage');
 
 /** For fields of Team: the viewer holds `permission` in that team. Reads the batched policy loader. */
 const teamPermission = (permission: Permission, what: string) =>
@@ -67,6 +65,8 @@ export const rules = {
     logIn: allow,
     requestPasswordReset: allow,
     resetPassword: allow,
+    verifyEmail: allow,
+    requestEmailVerification: isAuthenticated,
     logOut: isAuthenticated,
     changePassword: isAuthenticated,
     updateViewer: isAuthenticated,
@@ -107,7 +107,7 @@ export const rules = {
     revokeAppAccess: isAuthenticated,
     deployApp: isAuthenticated,
     rollbackApp: isAuthenticated,
-    setAppQuota: isPlatformAdmin,
+    setAppQuota: platformPermission('app:update'),
   },
   Team: {
     invitations: teamPermission('team:members:manage', 'the team’s invitations'),
@@ -120,5 +120,3 @@ export const rules = {
     events: selfOrUserManager,
   },
 } satisfies IRules;
-
-export const denyUnruled = deny;

@@ -31,7 +31,6 @@ export class LogMailer implements Mailer {
  */
 export class Mail {
   private flushing: Promise<void> = Promise.resolve();
-  private pending = false;
 
   constructor(
     private readonly database: Database,
@@ -41,13 +40,12 @@ export class Mail {
 
   async enqueue(tx: Executor, message: MailMessage): Promise<void> {
     await tx.insert(outbox).values({ ...message, payload: message.payload ?? {} });
-    this.pending = true;
   }
 
   /** Delivers pending messages in the background (not part of the request's statements). */
   flush(): void {
-    if (!this.pending) return;
-    this.pending = false;
+    // Every flush looks (one indexed query): a flag set at enqueue time would be cleared by another
+    // request's flush before this request's transaction committed, and its mail would wait.
     this.flushing = this.flushing
       .then(() => outsideStatementScope(() => this.deliverPending()))
       .catch((error) => this.logger.error({ err: error }, 'mail delivery failed; will retry on the next flush'));
@@ -63,9 +61,10 @@ export class Mail {
     const pending = await db.select().from(outbox).where(isNull(outbox.sentAt)).orderBy(asc(outbox.createdAt)).limit(100);
     if (!pending.length) return;
     for (const row of pending) await this.mailer.deliver({ ...row, payload: row.payload as Record<string, unknown> });
+    // Delivered messages keep only who, what and when: the tokens in them must not linger in the database.
     await db
       .update(outbox)
-      .set({ sentAt: new Date() })
+      .set({ sentAt: new Date(), body: '[delivered]', payload: {} })
       .where(
         inArray(
           outbox.id,

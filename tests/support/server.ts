@@ -43,8 +43,8 @@ export interface TestServer {
   mail: Mail;
   mailbox: MailCatcher;
   gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string, headers?: Record<string, string>): Promise<GqlResult<T>>;
-  /** Signs a new user up over HTTP; returns their token and global id. */
-  signUp(email: string, fullName?: string): Promise<{ token: string; id: string; email: string }>;
+  /** Signs a new user up over HTTP and (unless told not to) verifies their email from the mail; returns their token and global id. */
+  signUp(email: string, fullName?: string, options?: { verify: boolean }): Promise<{ token: string; id: string; email: string }>;
   /** Logs the configured platform admin in over HTTP. */
   adminToken(): Promise<string>;
   /** Waits until mail enqueued so far has been delivered. */
@@ -104,13 +104,22 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     return { status: response.status, body, headers: response.headers, statements: Number(response.headers.get('x-sql-statements') ?? -1) };
   };
 
-  const signUp: TestServer['signUp'] = async (email, fullName = '') => {
+  const signUp: TestServer['signUp'] = async (email, fullName = '', options = { verify: true }) => {
     const r = await gql(
       `mutation($input: SignUpInput!) { signUp(input: $input) { token user { id email } userErrors { field code message } } }`,
       { input: { email, password: PASSWORD, fullName } },
     );
     const p = r.body.data?.signUp;
     if (!p?.token) throw new Error(`signUp ${email} failed: ${JSON.stringify(r.body)}`);
+    if (options.verify) {
+      // As the user would: open the verification mail and send its token back.
+      await mail.idle();
+      const token = mailbox.tokenFor(p.user.email, 'email-verification');
+      const v = await gql(`mutation($input: VerifyEmailInput!) { verifyEmail(input: $input) { userErrors { message } } }`, {
+        input: { token },
+      });
+      if (v.body.data?.verifyEmail?.userErrors?.length !== 0) throw new Error(`verifyEmail ${email} failed: ${JSON.stringify(v.body)}`);
+    }
     return { token: p.token, id: p.user.id, email: p.user.email };
   };
 

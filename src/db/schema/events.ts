@@ -1,4 +1,4 @@
-import { index, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { bigint, index, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { at, rowBase } from './common.js';
 import { actorType, eventStatus } from './enums.js';
 import { teams } from './teams.js';
@@ -11,6 +11,8 @@ export const auditEvents = pgTable(
   'audit_events',
   {
     ...rowBase(),
+    /** Order of recording: events made in the same millisecond still list in the order they happened. */
+    seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity().notNull(),
     kind: text('kind').notNull(),
     status: eventStatus('status').notNull(),
     actorType: actorType('actor_type').notNull(),
@@ -25,8 +27,9 @@ export const auditEvents = pgTable(
     finishedAt: at('finished_at').notNull(),
   },
   (t) => [
-    index('audit_events_team_created_idx').on(t.teamId, t.createdAt, t.id),
-    index('audit_events_actor_created_idx').on(t.actorId, t.createdAt, t.id),
+    index('audit_events_team_seq_idx').on(t.teamId, t.seq),
+    index('audit_events_actor_seq_idx').on(t.actorId, t.seq),
+    index('audit_events_target_seq_idx').on(t.targetId, t.seq),
     index('audit_events_target_idx').on(t.targetType, t.targetId),
     index('audit_events_kind_idx').on(t.kind, t.createdAt),
   ],

@@ -16,6 +16,8 @@ export const users = pgTable(
     platformRole: platformRole('platform_role').notNull().default('USER'),
     status: userStatus('status').notNull().default('ACTIVE'),
     teamLimit: integer('team_limit').notNull().default(10),
+    /** Set once the user proved they receive mail at `email`; cleared when the email changes. */
+    emailVerifiedAt: at('email_verified_at'),
   },
   (t) => [uniqueIndex('users_email_key').on(t.email), index('users_created_at_idx').on(t.createdAt, t.id)],
 );
@@ -90,6 +92,22 @@ export const passwordResets = pgTable(
     usedAt: at('used_at'),
   },
   (t) => [uniqueIndex('password_resets_token_hash_key').on(t.tokenHash), index('password_resets_user_id_idx').on(t.userId)],
+);
+
+/** Single-use tokens mailed to prove that a user receives mail at an address. */
+export const emailVerifications = pgTable(
+  'email_verifications',
+  {
+    ...rowBase(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    expiresAt: at('expires_at').notNull(),
+    usedAt: at('used_at'),
+  },
+  (t) => [uniqueIndex('email_verifications_token_hash_key').on(t.tokenHash), index('email_verifications_user_id_idx').on(t.userId)],
 );
 
 /** Messages for people (invitations, password resets); a mailer delivers and marks them sent. */

@@ -1,7 +1,7 @@
 import { Arg, Ctx, Field, InputType, Int, Mutation, ObjectType, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context.js';
 import { DateTime } from '../../graphql/scalars.js';
-import { Payload, payload } from '../../graphql/user-errors.js';
+import { Payload, UserErrorCode, payload, userError } from '../../graphql/user-errors.js';
 import { User } from '../users/types.js';
 import * as accounts from './service.js';
 
@@ -49,6 +49,24 @@ export class ResetPasswordInput {
   token!: string;
   @Field(() => String, { description: 'The new password, at least 10 characters.' })
   newPassword!: string;
+}
+
+@InputType({ description: 'The token from the verification mail.' })
+export class VerifyEmailInput {
+  @Field(() => String, { description: 'The token sent to the address (single use).' })
+  token!: string;
+}
+
+@InputType({ description: 'Asks for a new verification mail.' })
+export class RequestEmailVerificationInput {
+  @Field(() => String, { nullable: true, description: 'Your current email address, as a check; refused if it differs.' })
+  email?: string | null;
+}
+
+@ObjectType({ description: 'Result of verifyEmail or requestEmailVerification.' })
+export class EmailVerificationPayload extends Payload {
+  @Field(() => User, { nullable: true, description: 'The user whose address is (to be) verified.' })
+  user?: User | null;
 }
 
 @ObjectType({ description: 'A new session: send the token as `Authorization: Bearer <token>`.' })
@@ -122,6 +140,27 @@ export class AccountResolver {
     @Ctx() ctx: Context,
   ) {
     return payload(() => accounts.requestPasswordReset(ctx, input));
+  }
+
+  @Mutation(() => EmailVerificationPayload, { description: 'Confirms that you receive mail at your address, with the token mailed to it.' })
+  verifyEmail(
+    @Arg('input', () => VerifyEmailInput, { description: 'What to do; see the input type for each field.' }) input: VerifyEmailInput,
+    @Ctx() ctx: Context,
+  ) {
+    return payload(() => accounts.verifyEmail(ctx, input));
+  }
+
+  @Mutation(() => EmailVerificationPayload, { description: 'Mails a new verification token to your address.' })
+  requestEmailVerification(
+    @Arg('input', () => RequestEmailVerificationInput, { nullable: true, description: 'What to do; may be omitted.' })
+    input: RequestEmailVerificationInput | null,
+    @Ctx() ctx: Context,
+  ) {
+    return payload(async () => {
+      const email = input?.email?.trim().toLowerCase();
+      if (email && email !== ctx.viewer?.user.email) throw userError('email', UserErrorCode.INVALID, 'email is not your current address.');
+      return accounts.requestEmailVerification(ctx);
+    });
   }
 
   @Mutation(() => PasswordPayload, { description: 'Sets a new password with a reset token and ends every session of the account.' })

@@ -5,7 +5,7 @@ import { hashSecret, newSecret } from '../../auth/secrets.js';
 import { requireFullAccess, requireViewer } from '../../auth/viewer.js';
 import type { Executor } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
-import { passwordResets, sessions, users } from '../../db/schema/index.js';
+import { emailVerifications, passwordResets, sessions, users } from '../../db/schema/index.js';
 import type { Context, UserRow } from '../../graphql/context.js';
 import { UserErrorCode, userError } from '../../graphql/user-errors.js';
 import { fields, parseInput } from '../../graphql/validation.js';
@@ -31,6 +31,66 @@ export async function openSession(ctx: Context, tx: Executor, user: UserRow): Pr
   return { token, expiresAt, user };
 }
 
+/** Mails a single-use token proving that the user receives mail at their current address. */
+export async function sendEmailVerification(ctx: Context, tx: Executor, user: UserRow): Promise<void> {
+  const token = newSecret('emailVerification');
+  await tx.insert(emailVerifications).values({
+    userId: user.id,
+    email: user.email,
+    tokenHash: hashSecret(token),
+    expiresAt: new Date(Date.now() + ctx.app.config.emailVerificationTtlSeconds * 1000),
+  });
+  await ctx.app.mail.enqueue(tx, {
+    kind: 'email-verification',
+    recipient: user.email,
+    subject: 'Confirm your email address for Graphplane',
+    body: `Confirm that ${user.email} is yours by calling verifyEmail with this token: ${token}`,
+    payload: { token },
+  });
+}
+
+/** Marks the address the token was sent to as verified, if it is still the user's address. */
+export async function verifyEmail(ctx: Context, rawInput: { token?: unknown }): Promise<{ user: UserRow }> {
+  const { token } = parseInput(z.object({ token: z.string().min(1, { error: 'must not be empty' }).max(200) }), rawInput);
+  const invalid = () =>
+    userError(
+      'token',
+      UserErrorCode.EXPIRED,
+      'token is invalid, expired or already used; request a new one with requestEmailVerification.',
+    );
+  return audited(ctx, 'user.email.verify', async (tx) => {
+    const [verification] = await tx
+      .update(emailVerifications)
+      .set({ usedAt: new Date() })
+      .where(
+        and(
+          eq(emailVerifications.tokenHash, hashSecret(token)),
+          isNull(emailVerifications.usedAt),
+          gt(emailVerifications.expiresAt, new Date()),
+        ),
+      )
+      .returning();
+    if (!verification) throw invalid();
+    const [user] = await tx
+      .update(users)
+      .set({ emailVerifiedAt: new Date() })
+      .where(and(eq(users.id, verification.userId), eq(users.email, verification.email)))
+      .returning();
+    // The user changed their address since the token was sent: it proves nothing about the new one.
+    if (!user) throw invalid();
+    return { result: { user }, target: { type: 'User', id: user.id }, actor: user };
+  });
+}
+
+export async function requestEmailVerification(ctx: Context): Promise<{ user: UserRow }> {
+  const viewer = requireFullAccess(ctx, 'request email verification');
+  if (viewer.user.emailVerifiedAt) throw userError(null, UserErrorCode.NOT_ALLOWED, `${viewer.user.email} is already verified.`);
+  return audited(ctx, 'user.email.verification-request', async (tx) => {
+    await sendEmailVerification(ctx, tx, viewer.user);
+    return { result: { user: viewer.user }, target: { type: 'User', id: viewer.user.id } };
+  });
+}
+
 const emailTaken = (email: string) =>
   userError('email', UserErrorCode.TAKEN, `email ${email} is already registered; log in or reset your password.`);
 
@@ -43,6 +103,7 @@ export const newUserSchema = z.object({
 
 export type NewUser = Omit<z.infer<typeof newUserSchema>, 'password'> & {
   passwordHash: string;
+  emailVerifiedAt?: Date;
   platformRole?: 'USER' | 'ADMIN';
   teamLimit?: number;
 };
@@ -74,6 +135,7 @@ export async function signUp(ctx: Context, rawInput: unknown): Promise<IssuedSes
   return withEmailUniqueness(profile.email, () =>
     audited(ctx, 'user.create', async (tx) => {
       const user = await insertUser(tx, { ...profile, passwordHash });
+      await sendEmailVerification(ctx, tx, user);
       const session = await openSession(ctx, tx, user);
       return { result: session, target: { type: 'User', id: user.id }, actor: user, data: { via: 'signUp' } };
     }),
@@ -137,6 +199,14 @@ async function endSessions(tx: Executor, userId: string, except?: string): Promi
     .where(and(eq(sessions.userId, userId), isNull(sessions.endedAt), except ? ne(sessions.id, except) : undefined));
 }
 
+/** After a password change or reset, reset tokens still unused must not work any more. */
+async function retireResetTokens(tx: Executor, userId: string): Promise<void> {
+  await tx
+    .update(passwordResets)
+    .set({ usedAt: new Date() })
+    .where(and(eq(passwordResets.userId, userId), isNull(passwordResets.usedAt)));
+}
+
 export async function changePassword(
   ctx: Context,
   rawInput: { currentPassword?: unknown; newPassword?: unknown },
@@ -153,6 +223,7 @@ export async function changePassword(
   return audited(ctx, 'user.password.change', async (tx) => {
     const [updated] = await tx.update(users).set({ passwordHash }).where(eq(users.id, user.id)).returning();
     await endSessions(tx, user.id, viewer.via === 'SESSION' ? viewer.credentialId : undefined);
+    await retireResetTokens(tx, user.id);
     return { result: { user: updated }, target: { type: 'User', id: user.id } };
   });
 }
@@ -197,8 +268,15 @@ export async function resetPassword(ctx: Context, rawInput: { token?: unknown; n
       .where(and(eq(passwordResets.tokenHash, hashSecret(token)), isNull(passwordResets.usedAt), gt(passwordResets.expiresAt, new Date())))
       .returning();
     if (!reset) throw userError('token', UserErrorCode.EXPIRED, 'token is invalid, expired or already used; request a new password reset.');
-    const [user] = await tx.update(users).set({ passwordHash }).where(eq(users.id, reset.userId)).returning();
+    // The reset token came by mail, which proves the address too.
+    const [current] = await tx.select().from(users).where(eq(users.id, reset.userId));
+    const [user] = await tx
+      .update(users)
+      .set({ passwordHash, emailVerifiedAt: current.emailVerifiedAt ?? new Date() })
+      .where(eq(users.id, reset.userId))
+      .returning();
     await endSessions(tx, user.id);
+    await retireResetTokens(tx, user.id);
     return { result: { user }, target: { type: 'User', id: user.id }, actor: user };
   });
 }

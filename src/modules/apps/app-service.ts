@@ -1,8 +1,9 @@
-import { and, count, eq, sql } from 'drizzle-orm';
+import { and, count, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Executor } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import {
+  aclEntries,
   appCnames,
   appEnvVars,
   appGrants,
@@ -10,18 +11,21 @@ import {
   appUnits,
   apps,
   deploys,
+  operations,
   plans,
   platforms,
   pools,
+  roleBindings,
   teams,
 } from '../../db/schema/index.js';
 import type { Context } from '../../graphql/context.js';
-import { notFound } from '../../graphql/errors.js';
+import { forbidden, notFound } from '../../graphql/errors.js';
 import { UserErrorCode, userError } from '../../graphql/user-errors.js';
 import { fields, parseInput } from '../../graphql/validation.js';
 import { audited } from '../events/audit.js';
 import { lockTeam, readableTeam } from '../teams/team-service.js';
 import { appWithPermission, lockApp } from './access.js';
+import { appById } from './loaders.js';
 import type { AppRow } from './types.js';
 
 const appName = z
@@ -57,14 +61,15 @@ async function catalogChoice(tx: Executor, input: { platform?: string; plan?: st
   const platform = input.platform
     ? await tx.select({ name: platforms.name }).from(platforms).where(eq(platforms.name, input.platform))
     : [];
-  const plan = await tx
-    .select({ name: plans.name })
-    .from(plans)
-    .where(input.plan ? eq(plans.name, input.plan) : useDefaults ? eq(plans.isDefault, true) : sql`false`);
-  const pool = await tx
-    .select({ name: pools.name })
-    .from(pools)
-    .where(input.pool ? eq(pools.name, input.pool) : useDefaults ? eq(pools.isDefault, true) : sql`false`);
+  const catalog = async (table: typeof plans | typeof pools, name: string | undefined) =>
+    name || useDefaults
+      ? tx
+          .select({ name: table.name })
+          .from(table)
+          .where(name ? eq(table.name, name) : eq(table.isDefault, true))
+      : [];
+  const plan = await catalog(plans, input.plan);
+  const pool = await catalog(pools, input.pool);
   const unknown = (field: string, value: string, query: string) =>
     userError(field, UserErrorCode.INVALID, `${field} "${value}" does not exist; see the ${query} query for the choices.`);
   if (input.platform && !platform.length) throw unknown('platform', input.platform, 'platforms');
@@ -141,6 +146,18 @@ async function moveAppRows(tx: Executor, appId: string, teamId: string): Promise
   await tx.delete(appGrants).where(and(eq(appGrants.appId, appId), eq(appGrants.granteeTeamId, teamId)));
   for (const table of [appProcesses, appUnits, appEnvVars, appCnames, deploys, appGrants])
     await tx.update(table).set({ teamId }).where(eq(table.appId, appId));
+  await tx
+    .update(roleBindings)
+    .set({ teamId })
+    .where(and(eq(roleBindings.scope, 'APP'), eq(roleBindings.resourceId, appId)));
+  await tx
+    .update(aclEntries)
+    .set({ teamId })
+    .where(and(eq(aclEntries.resourceType, 'APP'), eq(aclEntries.resourceId, appId)));
+  await tx
+    .update(operations)
+    .set({ teamId })
+    .where(and(eq(operations.targetType, 'App'), eq(operations.targetId, appId)));
 }
 
 export async function deleteApp(ctx: Context, appId: string): Promise<{ app: AppRow }> {
@@ -190,7 +207,9 @@ export async function setAppQuota(ctx: Context, appId: string, rawLimit: unknown
     z.object({ unitLimit: z.number().int().min(0, { error: 'must be 0 or more, or null for no limit' }).max(10_000).nullable() }),
     { unitLimit: rawLimit },
   );
-  const app = await appWithPermission(ctx, appId, 'app:read', 'see this app');
+  if (!(await ctx.policy.canOnPlatform('app:update'))) throw forbidden('Only platform admins (app:update) may do this.');
+  const app = await ctx.loaders.get(appById).load(appId);
+  if (!app) throw notFound('App');
   return audited(ctx, 'app.quota', async (tx) => {
     await lockApp(tx, appId, { mustBeUnlocked: false });
     const [{ used }] = await tx.select({ used: count() }).from(appUnits).where(eq(appUnits.appId, appId));

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { prefixPattern } from '../../db/like.js';
 import { and, eq, getTableColumns, gte, inArray, like, lt, or, sql, type SQL } from 'drizzle-orm';
 import { auditEvents } from '../../db/schema/index.js';
 import { OrderDirection, defineConnection } from '../../graphql/connection.js';
@@ -32,11 +33,7 @@ function eventFilter(args: AuditEventConnectionArgs): SQL | undefined {
   if (f.kinds && f.kinds.length > 20) throw badInput('filter.kinds', 'give at most 20 kinds.');
   return and(
     f.kinds?.length
-      ? or(
-          ...f.kinds.map((k) =>
-            k.endsWith('.*') ? like(auditEvents.kind, `${k.slice(0, -1).replace(/[\\%_]/g, (c) => '\\' + c)}%`) : eq(auditEvents.kind, k),
-          ),
-        )
+      ? or(...f.kinds.map((k) => (k.endsWith('.*') ? like(auditEvents.kind, prefixPattern(k.slice(0, -1))) : eq(auditEvents.kind, k))))
       : undefined,
     target ? and(eq(auditEvents.targetType, target.type), eq(auditEvents.targetId, target.id)) : undefined,
     f.since ? gte(auditEvents.createdAt, f.since) : undefined,
@@ -47,7 +44,8 @@ function eventFilter(args: AuditEventConnectionArgs): SQL | undefined {
 const common = {
   fields: getTableColumns(auditEvents),
   from: (s: any) => s.from(auditEvents),
-  orderColumns: { CREATED_AT: auditEvents.createdAt },
+  // Recording order: the same as created_at, and exact for events of the same millisecond.
+  orderColumns: { CREATED_AT: auditEvents.seq },
   defaultOrder: { field: 'CREATED_AT', direction: OrderDirection.DESC },
 };
 
@@ -72,5 +70,6 @@ export const eventsOfApp = defineConnection({
   ...common,
   name: 'App.events',
   parent: auditEvents.targetId,
-  where: (_ctx, args: AuditEventConnectionArgs) => and(eq(auditEvents.targetType, 'App'), eventFilter(args)),
+  // Reading the app is not reading its team's audit trail: that still takes audit:read (or being the actor).
+  where: (ctx, args: AuditEventConnectionArgs) => and(eq(auditEvents.targetType, 'App'), eventsVisible(ctx), eventFilter(args)),
 });

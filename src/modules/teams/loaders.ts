@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { containsPattern } from '../../db/like.js';
-import { and, eq, getTableColumns, gt, ilike, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, gt, ilike, inArray, isNotNull, lte, or, sql, type SQL } from 'drizzle-orm';
 import { invitations, memberships, teams, users } from '../../db/schema/index.js';
 import type { Context } from '../../graphql/context.js';
 import { anyOf } from '../../iam/policy.js';
@@ -77,7 +77,9 @@ export const ownerByTeam = (ctx: Context) =>
 /** Invitations the viewer may see: those of teams they manage, and those addressed to them. */
 export function invitationsVisible(ctx: Context): SQL | undefined {
   if (!ctx.viewer) return sql`false`;
-  return anyOf(ctx.policy.teamsGranting(invitations.teamId, 'team:members:manage'), eq(invitations.email, ctx.viewer.user.email));
+  // The addressee sees theirs once they proved the address is theirs.
+  const addressee = ctx.viewer.user.emailVerifiedAt ? eq(invitations.email, ctx.viewer.user.email) : sql`false`;
+  return anyOf(ctx.policy.teamsGranting(invitations.teamId, 'team:members:manage'), addressee);
 }
 
 export const invitationById = (ctx: Context) =>
@@ -175,7 +177,8 @@ export const invitationsOfTeam = defineConnection({
 export const invitationsOfUser = defineConnection({
   name: 'User.invitations',
   fields: getTableColumns(invitations),
-  from: (s) => s.from(invitations).innerJoin(users, eq(users.email, invitations.email)),
+  // Only to users who verified the address: anyone can sign up with any email.
+  from: (s) => s.from(invitations).innerJoin(users, and(eq(users.email, invitations.email), isNotNull(users.emailVerifiedAt))),
   parent: users.id,
   orderColumns: { CREATED_AT: invitations.createdAt },
   defaultOrder: { field: 'CREATED_AT', direction: OrderDirection.DESC },

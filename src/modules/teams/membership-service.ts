@@ -1,7 +1,7 @@
-import { and, count, eq, gt } from 'drizzle-orm';
+import { and, count, eq, gt, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import { newSecret, hashSecret } from '../../auth/secrets.js';
-import { requireViewer } from '../../auth/viewer.js';
+import { requireFullAccess, requireViewer } from '../../auth/viewer.js';
 import type { Tx } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { invitations, memberships, users } from '../../db/schema/index.js';
@@ -120,7 +120,8 @@ export async function acceptInvitation(
   ctx: Context,
   by: { token?: string | null; invitationId?: string | null },
 ): Promise<{ membership: MembershipRow }> {
-  const viewer = requireViewer(ctx);
+  // Joining a team is an account change: not for narrowed tokens.
+  const viewer = requireFullAccess(ctx, 'accept invitations');
   if (!by.token === !by.invitationId)
     throw userError(null, UserErrorCode.REQUIRED, 'Give either token (from the invitation mail) or invitationId, not both.');
   const expired = () =>
@@ -135,8 +136,9 @@ export async function acceptInvitation(
       .from(invitations)
       .where(by.token ? eq(invitations.tokenHash, hashSecret(by.token)) : eq(invitations.id, by.invitationId!))
       .for('update');
-    // By id, only the addressee may accept; anything else is indistinguishable from "no such invitation".
-    if (!invitation || (!by.token && invitation.email !== viewer.user.email)) {
+    // By id, only the addressee may accept, once they proved the address is theirs; anything else
+    // is indistinguishable from "no such invitation".
+    if (!invitation || (!by.token && (invitation.email !== viewer.user.email || !viewer.user.emailVerifiedAt))) {
       if (by.token) throw expired();
       throw notFound('Invitation');
     }
@@ -182,6 +184,20 @@ export async function revokeInvitation(ctx: Context, invitationId: string): Prom
   });
 }
 
+/**
+ * The owner checks above run before the transaction; an ownership transfer may land in between.
+ * Writes are therefore conditional on the member still not being the owner, so a team never
+ * loses its owner.
+ */
+const nonOwner = (membershipId: string) => and(eq(memberships.id, membershipId), ne(memberships.role, 'OWNER'));
+
+async function changeNonOwner<R>(write: Promise<R[]>): Promise<R[]> {
+  const rows = await write;
+  if (!rows.length)
+    throw userError(null, UserErrorCode.NOT_ALLOWED, 'The member became the team’s owner or left meanwhile; reload and try again.');
+  return rows;
+}
+
 export async function removeMember(ctx: Context, membershipId: string): Promise<{ membership: MembershipRow }> {
   const target = await membership(ctx, membershipId);
   await requireManager(ctx, target.teamId);
@@ -190,7 +206,7 @@ export async function removeMember(ctx: Context, membershipId: string): Promise<
   if (TEAM_ROLE_RANK[target.role] > (await viewerRank(ctx, target.teamId)))
     throw forbidden('You cannot remove a member whose role is above your own.');
   return audited(ctx, 'team.member.remove', async (tx) => {
-    await tx.delete(memberships).where(eq(memberships.id, membershipId));
+    await changeNonOwner(tx.delete(memberships).where(nonOwner(membershipId)).returning({ id: memberships.id }));
     return {
       result: { membership: target },
       target: { type: 'Membership', id: membershipId },
@@ -210,7 +226,7 @@ export async function setMemberRole(ctx: Context, membershipId: string, rawRole:
   if (TEAM_ROLE_RANK[role] > rank) throw userError('role', UserErrorCode.NOT_ALLOWED, `role ${role} is above your own role in this team.`);
   if (TEAM_ROLE_RANK[target.role] > rank) throw forbidden('You cannot change the role of a member whose role is above your own.');
   return audited(ctx, 'team.member.role', async (tx) => {
-    const [updated] = await tx.update(memberships).set({ role }).where(eq(memberships.id, membershipId)).returning();
+    const [updated] = await changeNonOwner(tx.update(memberships).set({ role }).where(nonOwner(membershipId)).returning());
     return {
       result: { membership: updated },
       target: { type: 'Membership', id: membershipId },
@@ -264,11 +280,12 @@ async function ownMembership(ctx: Context, teamId: string): Promise<MembershipRo
 }
 
 export async function leaveTeam(ctx: Context, teamId: string): Promise<{ membership: MembershipRow }> {
+  requireFullAccess(ctx, 'leave teams');
   const own = await ownMembership(ctx, teamId);
   if (own.role === 'OWNER')
     throw userError('teamId', UserErrorCode.NOT_ALLOWED, 'The owner cannot leave the team; transfer ownership or delete the team.');
   return audited(ctx, 'team.member.leave', async (tx) => {
-    await tx.delete(memberships).where(eq(memberships.id, own.id));
+    await changeNonOwner(tx.delete(memberships).where(nonOwner(own.id)).returning({ id: memberships.id }));
     return { result: { membership: own }, target: { type: 'Membership', id: own.id }, teamId };
   });
 }

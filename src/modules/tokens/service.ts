@@ -77,15 +77,17 @@ export async function revokeApiToken(ctx: Context, id: string): Promise<{ token:
 /** Replaces a token's secret; the old one stops working at once (tsuru token regenerate). */
 export async function regenerateApiToken(ctx: Context, id: string): Promise<{ secret: string; token: ApiTokenRow }> {
   requireFullAccess(ctx, 'regenerate API tokens');
-  const token = await ownToken(ctx, id);
-  if (token.revokedAt) throw userError('id', UserErrorCode.EXPIRED, 'A revoked token cannot be regenerated; create a new one.');
+  await ownToken(ctx, id);
+  const dead = () => userError('id', UserErrorCode.EXPIRED, 'A revoked or expired token cannot be regenerated; create a new one.');
   const secret = newSecret('apiToken');
   return audited(ctx, 'user.token.regenerate', async (tx) => {
+    // Checked in the write itself, so a revoke landing meanwhile is not undone.
     const [updated] = await tx
       .update(apiTokens)
       .set({ secretHash: hashSecret(secret), prefix: displayPrefix(secret), lastUsedAt: null })
-      .where(eq(apiTokens.id, id))
+      .where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, new Date()))))
       .returning();
+    if (!updated) throw dead();
     return { result: { secret, token: updated }, target: { type: 'ApiToken', id } };
   });
 }

@@ -50,6 +50,13 @@ export class UserResolver {
     return allUsers.root(ctx, args);
   }
 
+  @FieldResolver(() => Boolean, {
+    description: 'Whether the user confirmed their email address (verifyEmail); invitations by email reach verified users only.',
+  })
+  emailVerified(@Root() user: UserRow): boolean {
+    return user.emailVerifiedAt !== null;
+  }
+
   @FieldResolver(() => MembershipConnection, { description: 'The user’s team memberships (in teams you can read).' })
   memberships(@Root() user: UserRow, @Args(() => MembershipConnectionArgs) args: MembershipConnectionArgs, @Ctx() ctx: Context) {
     return membershipsOfUser.forParent(ctx, user.id, args);

@@ -5,10 +5,10 @@ import { requireFullAccess } from '../../auth/viewer.js';
 import type { Executor } from '../../db/client.js';
 import { memberships, users } from '../../db/schema/index.js';
 import type { Context, UserRow } from '../../graphql/context.js';
-import { notFound } from '../../graphql/errors.js';
+import { forbidden, notFound } from '../../graphql/errors.js';
 import { UserErrorCode, userError } from '../../graphql/user-errors.js';
 import { fields, parseInput } from '../../graphql/validation.js';
-import { insertUser, newUserSchema, withEmailUniqueness } from '../accounts/service.js';
+import { insertUser, newUserSchema, sendEmailVerification, withEmailUniqueness } from '../accounts/service.js';
 import { audited } from '../events/audit.js';
 
 const profileSchema = z.object({
@@ -41,12 +41,15 @@ export async function updateViewer(ctx: Context, rawInput: unknown): Promise<{ u
   const input = parseInput(profileSchema, rawInput);
   return withEmailUniqueness(input.email ?? '', () =>
     audited(ctx, 'user.update', async (tx) => {
-      if (input.email) await ensureEmailFree(tx, input.email, viewer.user.id);
+      const newEmail = input.email !== undefined && input.email !== viewer.user.email;
+      if (newEmail) await ensureEmailFree(tx, input.email!, viewer.user.id);
       const [user] = await tx
         .update(users)
-        .set({ ...input, updatedAt: new Date() })
+        .set({ ...input, ...(newEmail ? { emailVerifiedAt: null } : {}), updatedAt: new Date() })
         .where(eq(users.id, viewer.user.id))
         .returning();
+      // A new address is unproven until its owner confirms it.
+      if (newEmail) await sendEmailVerification(ctx, tx, user);
       return { result: { user }, target: { type: 'User', id: user.id }, data: { changed: Object.keys(input) } };
     }),
   );
@@ -74,10 +77,12 @@ const adminCreateSchema = newUserSchema.extend({
 
 export async function adminCreateUser(ctx: Context, rawInput: unknown): Promise<{ user: UserRow }> {
   const { password, ...profile } = parseInput(adminCreateSchema, rawInput);
+  ensureMayTouchAdmins(ctx, null, profile.platformRole);
   const passwordHash = await hashPassword(password);
   return withEmailUniqueness(profile.email, () =>
     audited(ctx, 'admin.user.create', async (tx) => {
-      const user = await insertUser(tx, { ...profile, passwordHash });
+      // An admin vouches for the address of an account they create.
+      const user = await insertUser(tx, { ...profile, passwordHash, emailVerifiedAt: new Date() });
       return { result: { user }, target: { type: 'User', id: user.id }, data: { email: user.email, platformRole: user.platformRole } };
     }),
   );
@@ -89,6 +94,16 @@ const adminUpdateSchema = profileSchema.extend({
   platformRole: z.enum(['USER', 'ADMIN']).optional(),
 });
 
+/**
+ * Platform roles and platform admins' accounts are a platform ADMIN's business: a user manager
+ * by custom binding must not make anyone (themself included) an admin, nor change an admin.
+ */
+function ensureMayTouchAdmins(ctx: Context, target: UserRow | null, platformRole: 'USER' | 'ADMIN' | undefined): void {
+  const touchesAdmins = platformRole === 'ADMIN' || target?.platformRole === 'ADMIN';
+  if (touchesAdmins && !ctx.policy.isPlatformAdmin())
+    throw forbidden('Only platform admins may grant or take the platform ADMIN role, or change an admin’s account.');
+}
+
 async function anyUser(ctx: Context, userId: string): Promise<UserRow> {
   const [user] = await ctx.db.select().from(users).where(eq(users.id, userId));
   if (!user) throw notFound('User');
@@ -98,6 +113,7 @@ async function anyUser(ctx: Context, userId: string): Promise<UserRow> {
 export async function adminUpdateUser(ctx: Context, userId: string, rawInput: unknown): Promise<{ user: UserRow }> {
   const input = parseInput(adminUpdateSchema, rawInput);
   const target = await anyUser(ctx, userId);
+  ensureMayTouchAdmins(ctx, target, input.platformRole);
   // An admin cannot lock themself out; another admin has to do it.
   if (target.id === ctx.viewer?.user.id && (input.status === 'SUSPENDED' || input.platformRole === 'USER'))
     throw userError(
@@ -108,9 +124,10 @@ export async function adminUpdateUser(ctx: Context, userId: string, rawInput: un
   return withEmailUniqueness(input.email ?? '', () =>
     audited(ctx, 'admin.user.update', async (tx) => {
       if (input.email) await ensureEmailFree(tx, input.email, userId);
+      // An admin vouches for an address they set.
       const [user] = await tx
         .update(users)
-        .set({ ...input, updatedAt: new Date() })
+        .set({ ...input, ...(input.email ? { emailVerifiedAt: new Date() } : {}), updatedAt: new Date() })
         .where(eq(users.id, userId))
         .returning();
       return { result: { user }, target: { type: 'User', id: userId }, data: { changed: input } };
@@ -120,6 +137,7 @@ export async function adminUpdateUser(ctx: Context, userId: string, rawInput: un
 
 export async function adminDeleteUser(ctx: Context, userId: string): Promise<{ deletedUserId: string }> {
   const target = await anyUser(ctx, userId);
+  ensureMayTouchAdmins(ctx, target, undefined);
   if (target.id === ctx.viewer?.user.id) throw userError('userId', UserErrorCode.NOT_ALLOWED, 'Delete your own account with deleteViewer.');
   return audited(ctx, 'admin.user.delete', async (tx) => {
     await ensureOwnsNoTeams(tx, userId, ['input', 'userId'], target.email);
