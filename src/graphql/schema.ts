@@ -6,6 +6,8 @@ import type { IMiddleware } from 'graphql-middleware';
 import { buildSchema } from 'type-graphql';
 import { rules } from '../iam/rules.js';
 import { AccountResolver } from '../modules/accounts/resolver.js';
+import { BucketResolver, TeamBucketsResolver } from '../modules/buckets/resolver.js';
+import { TeamLimitsResolver } from '../modules/teams/limits.js';
 import { AppResolver, DeployResolver, EnvVarResolver, TeamAppsResolver } from '../modules/apps/resolver.js';
 import { AuditEventResolver, TeamEventsResolver, UserEventsResolver } from '../modules/events/resolver.js';
 import { InvitationResolver, MembershipResolver, TeamResolver } from '../modules/teams/resolver.js';
@@ -37,6 +39,9 @@ export async function buildBareSchema(): Promise<GraphQLSchema> {
       EnvVarResolver,
       DeployResolver,
       TeamAppsResolver,
+      BucketResolver,
+      TeamBucketsResolver,
+      TeamLimitsResolver,
     ],
     orphanedTypes: [Node],
     scalarsMap: [{ type: Date, scalar: DateTime }],

@@ -59,6 +59,8 @@ export const rules = {
     platforms: anyoneWithoutBadToken,
     plans: anyoneWithoutBadToken,
     pools: anyoneWithoutBadToken,
+    buckets: isAuthenticated,
+    regions: anyoneWithoutBadToken,
   },
   Mutation: {
     signUp: allow,
@@ -108,6 +110,10 @@ export const rules = {
     deployApp: isAuthenticated,
     rollbackApp: isAuthenticated,
     setAppQuota: platformPermission('app:update'),
+    createBucket: isAuthenticated,
+    updateBucket: isAuthenticated,
+    deleteBucket: isAuthenticated,
+    setTeamLimits: platformPermission('team:update'),
   },
   Team: {
     invitations: teamPermission('team:members:manage', 'the team’s invitations'),

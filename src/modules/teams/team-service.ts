@@ -1,15 +1,16 @@
-import { and, count, eq, gte, sql } from 'drizzle-orm';
+import { and, count, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { requireFullAccess } from '../../auth/viewer.js';
 import type { Tx } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
-import { apps, bucketUsage, buckets, clusters, memberships, teams, users } from '../../db/schema/index.js';
+import { memberships, teams, users } from '../../db/schema/index.js';
 import type { Context } from '../../graphql/context.js';
 import { notFound } from '../../graphql/errors.js';
 import { UserErrorCode, userError } from '../../graphql/user-errors.js';
 import { fields, parseInput } from '../../graphql/validation.js';
 import { audited } from '../events/audit.js';
 import { teamById } from './loaders.js';
+import { teamUsage } from './usage.js';
 import type { TeamRow } from './types.js';
 
 export const slugRule = z
@@ -107,19 +108,7 @@ export async function deleteTeam(ctx: Context, teamId: string): Promise<{ delete
   await ctx.policy.require(teamId, 'team:delete', 'delete this team');
   return audited(ctx, 'team.delete', async (tx) => {
     await lockTeam(tx, teamId);
-    const monthStart = new Date();
-    monthStart.setUTCDate(1);
-    const [usage] = await tx
-      .select({
-        apps: sql<number>`(select count(*) from ${apps} where ${apps.teamId} = ${teamId})`.mapWith(Number),
-        clusters: sql<number>`(select count(*) from ${clusters} where ${clusters.teamId} = ${teamId})`.mapWith(Number),
-        buckets: sql<number>`(select count(*) from ${buckets} where ${buckets.teamId} = ${teamId})`.mapWith(Number),
-        usageDays:
-          sql<number>`(select count(*) from ${bucketUsage} where ${and(eq(bucketUsage.teamId, teamId), gte(bucketUsage.day, monthStart.toISOString().slice(0, 10)))})`.mapWith(
-            Number,
-          ),
-      })
-      .from(sql`(select 1) as one`);
+    const [usage] = await teamUsage(tx, [teamId]);
     const owned = (['apps', 'clusters', 'buckets'] as const)
       .filter((k) => usage[k] > 0)
       .map((k) => `${usage[k]} ${usage[k] === 1 ? k.slice(0, -1) : k}`);
@@ -129,7 +118,7 @@ export async function deleteTeam(ctx: Context, teamId: string): Promise<{ delete
         UserErrorCode.IN_USE,
         `The team still owns ${owned.join(', ')}; delete ${owned.length === 1 && owned[0].startsWith('1 ') ? 'it' : 'them'} first.`,
       );
-    if (usage.usageDays > 0)
+    if (usage.hasUsageThisMonth)
       throw userError(
         ['input', 'teamId'],
         UserErrorCode.IN_USE,
