@@ -26,8 +26,11 @@ export function monthStart(now = new Date()): string {
 /** What teams own and have used this month, in one statement for any number of teams. */
 export async function teamUsage(db: Executor, teamIds: string[]): Promise<TeamUsageRow[]> {
   const since = monthStart();
+  // Spelled out: drizzle leaves columns in a select list unqualified, and in these correlated
+  // subqueries a bare "id" would mean the inner table's.
+  const teamId = sql.raw('"teams"."id"');
   const perTeam = (table: typeof apps | typeof clusters | typeof buckets | typeof memberships) =>
-    sql<number>`(select count(*) from ${table} where ${table.teamId} = ${teams.id})`.mapWith(Number);
+    sql<number>`(select count(*) from ${table} where ${table.teamId} = ${teamId})`.mapWith(Number);
   return db
     .select({
       teamId: teams.id,
@@ -36,18 +39,18 @@ export async function teamUsage(db: Executor, teamIds: string[]): Promise<TeamUs
       buckets: perTeam(buckets),
       members: perTeam(memberships),
       storedBytes:
-        sql<bigint>`(select coalesce(sum(${buckets.storedBytes}), 0) from ${buckets} where ${buckets.teamId} = ${teams.id})`.mapWith(
+        sql<bigint>`(select coalesce(sum(${buckets.storedBytes}), 0) from ${buckets} where ${buckets.teamId} = ${teamId})`.mapWith(
           BigInt,
         ),
       objectCount:
-        sql<bigint>`(select coalesce(sum(${buckets.objectCount}), 0) from ${buckets} where ${buckets.teamId} = ${teams.id})`.mapWith(
+        sql<bigint>`(select coalesce(sum(${buckets.objectCount}), 0) from ${buckets} where ${buckets.teamId} = ${teamId})`.mapWith(
           BigInt,
         ),
       egressBytesThisMonth:
-        sql<bigint>`(select coalesce(sum(${bucketUsage.egressBytes}), 0) from ${bucketUsage} where ${bucketUsage.teamId} = ${teams.id} and ${bucketUsage.day} >= ${since})`.mapWith(
+        sql<bigint>`(select coalesce(sum(${bucketUsage.egressBytes}), 0) from ${bucketUsage} where ${bucketUsage.teamId} = ${teamId} and ${bucketUsage.day} >= ${since})`.mapWith(
           BigInt,
         ),
-      hasUsageThisMonth: sql<boolean>`exists (select 1 from ${bucketUsage} where ${bucketUsage.teamId} = ${teams.id} and ${bucketUsage.day} >= ${since})`,
+      hasUsageThisMonth: sql<boolean>`exists (select 1 from ${bucketUsage} where ${bucketUsage.teamId} = ${teamId} and ${bucketUsage.day} >= ${since})`,
     })
     .from(teams)
     .where(inArray(teams.id, teamIds));
