@@ -10,6 +10,8 @@ import {
   appProcesses,
   appUnits,
   apps,
+  bucketUsage,
+  buckets,
   clusterVersions,
   deploys,
   invitations,
@@ -196,6 +198,34 @@ async function seedDemoApps(tx: Executor, team: (slug: string) => string, user: 
   await tx.insert(appGrants).values({ teamId: team('acme'), appId: app('acme-api').id, granteeTeamId: team('globex') });
 }
 
+/** Buckets with three months of daily usage, so usage charts have something to draw. */
+async function seedDemoBuckets(tx: Executor, team: (slug: string) => string): Promise<void> {
+  const GB = 1024n ** 3n;
+  const made = await tx
+    .insert(buckets)
+    .values([
+      { teamId: team('acme'), name: 'acme-assets', region: 'eu-west-1', visibility: 'PUBLIC', storedBytes: 42n * GB, objectCount: 18_204n },
+      { teamId: team('acme'), name: 'acme-backups', region: 'eu-central-1', versioning: true, storedBytes: 310n * GB, objectCount: 2_113n },
+      { teamId: team('globex'), name: 'globex-lake', region: 'us-east-1', storedBytes: 1_200n * GB, objectCount: 904_311n },
+    ])
+    .returning();
+  const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+  const rows = made.flatMap((bucket) =>
+    Array.from({ length: 90 }, (_, back) => {
+      const share = BigInt(90 - back); // grows towards today
+      return {
+        teamId: bucket.teamId,
+        bucketId: bucket.id,
+        day: new Date(today - back * 86_400_000).toISOString().slice(0, 10),
+        storedBytes: (bucket.storedBytes * share) / 90n,
+        egressBytes: (bucket.storedBytes / 40n) * BigInt(1 + (back % 7)),
+        objectCount: (bucket.objectCount * share) / 90n,
+      };
+    }),
+  );
+  await tx.insert(bucketUsage).values(rows);
+}
+
 export async function seedDemoData(db: Db): Promise<DemoCredential[]> {
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   const people = [
@@ -256,6 +286,7 @@ export async function seedDemoData(db: Db): Promise<DemoCredential[]> {
       },
     ]);
     await seedDemoApps(tx, team, id);
+    await seedDemoBuckets(tx, team);
     return [
       { email: 'admin@graphplane.dev', role: 'platform admin' },
       { email: 'alice@graphplane.dev', role: 'owner of acme, member of globex, invited to initech' },
