@@ -203,7 +203,7 @@ describe('adminCreateUser', () => {
     });
     expect(ok(await createUser({ email: 'negative@example.com', password: PASSWORD, teamLimit: -1 })).adminCreateUser).toEqual({
       user: null,
-      userErrors: [{ field: ['input', 'teamLimit'], code: 'TOO_SHORT', message: 'teamLimit must be 0 or more' }],
+      userErrors: [{ field: ['input', 'teamLimit'], code: 'INVALID', message: 'teamLimit must be 0 or more' }],
     });
     // Nothing was created.
     for (const email of ['weak@example.com', 'negative@example.com']) {
@@ -398,7 +398,7 @@ describe('adminUpdateUser', () => {
     });
     expect(ok(await updateUser({ userId: subject.id, teamLimit: -1 })).adminUpdateUser).toEqual({
       user: null,
-      userErrors: [{ field: ['input', 'teamLimit'], code: 'TOO_SHORT', message: 'teamLimit must be 0 or more' }],
+      userErrors: [{ field: ['input', 'teamLimit'], code: 'INVALID', message: 'teamLimit must be 0 or more' }],
     });
     const now = ok(await server.gql(`{ user(email: "renamed@example.com") { email teamLimit } }`, {}, admin));
     expect(now).toEqual({ user: { email: 'renamed@example.com', teamLimit: 4 } });

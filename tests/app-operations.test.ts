@@ -287,15 +287,15 @@ describe('units', () => {
     for (const name of ['addUnits', 'removeUnits']) {
       expect(await run(name, { appId: id, process: 'web', count: 0 })).toEqual({
         app: null,
-        userErrors: [{ field: ['input', 'count'], code: 'TOO_SHORT', message: 'count must be at least 1' }],
+        userErrors: [{ field: ['input', 'count'], code: 'INVALID', message: 'count must be at least 1' }],
       });
       expect(await run(name, { appId: id, process: 'web', count: 101 })).toEqual({
         app: null,
-        userErrors: [{ field: ['input', 'count'], code: 'TOO_LONG', message: 'count must be at most 100' }],
+        userErrors: [{ field: ['input', 'count'], code: 'INVALID', message: 'count must be at most 100' }],
       });
       expect(await run(name, { appId: id, process: 'web', count: -3 })).toEqual({
         app: null,
-        userErrors: [{ field: ['input', 'count'], code: 'TOO_SHORT', message: 'count must be at least 1' }],
+        userErrors: [{ field: ['input', 'count'], code: 'INVALID', message: 'count must be at least 1' }],
       });
     }
     expect(await readApp('unit-counts', 'processes { name } units { name }')).toEqual({ processes: [], units: [] });
@@ -822,7 +822,7 @@ describe('deploys', () => {
     });
     expect(await run('rollbackApp', { appId: app.id, version: 0 }, DEPLOY)).toEqual({
       deploy: null,
-      userErrors: [{ field: ['input', 'version'], code: 'TOO_SHORT', message: 'version must be 1 or more' }],
+      userErrors: [{ field: ['input', 'version'], code: 'INVALID', message: 'version must be 1 or more' }],
     });
     expect((await readApp('history', 'deploys(first: 5) { totalCount }')).deploys.totalCount).toBe(3);
   });

@@ -1160,7 +1160,7 @@ describe('setAppQuota', () => {
   it('refuses a negative limit, naming the field', async () => {
     const r = await server.gql(QUOTA, { input: { appId, unitLimit: -1 } }, rootToken);
     expect(r.body.data.setAppQuota.userErrors).toEqual([
-      { field: ['input', 'unitLimit'], code: 'TOO_SHORT', message: 'unitLimit must be 0 or more, or null for no limit' },
+      { field: ['input', 'unitLimit'], code: 'INVALID', message: 'unitLimit must be 0 or more, or null for no limit' },
     ]);
   });
 });

@@ -19,7 +19,7 @@ registerEnumType(UserErrorCode, {
   name: 'UserErrorCode',
   description: 'Why a mutation refused its input.',
   valuesConfig: {
-    INVALID: { description: 'The value has the wrong form; the message says which form is expected.' },
+    INVALID: { description: 'The value has the wrong form or is out of range; the message says what is expected.' },
     REQUIRED: { description: 'The value is required and was missing or empty.' },
     TOO_SHORT: { description: 'The value is shorter than allowed.' },
     TOO_LONG: { description: 'The value is longer than allowed.' },

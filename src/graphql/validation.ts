@@ -4,9 +4,12 @@ import { UserErrorCode, UserErrors } from './user-errors.js';
 function codeOf(issue: z.core.$ZodIssue): UserErrorCode {
   switch (issue.code) {
     case 'too_small':
+    case 'too_big': {
+      // A number out of range is not "too short" or "too long": it is invalid.
+      if (issue.origin === 'number' || issue.origin === 'bigint') return UserErrorCode.INVALID;
+      if (issue.code === 'too_big') return UserErrorCode.TOO_LONG;
       return (issue as { minimum?: unknown }).minimum === 1 && issue.origin === 'string' ? UserErrorCode.REQUIRED : UserErrorCode.TOO_SHORT;
-    case 'too_big':
-      return UserErrorCode.TOO_LONG;
+    }
     default:
       return UserErrorCode.INVALID;
   }
@@ -23,7 +26,8 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.in
     parsed.error.issues.map((issue) => {
       const path = issue.path.map(String);
       return {
-        field: ['input', ...path],
+        // A rule on the whole input (no path) is no single field's fault.
+        field: path.length ? ['input', ...path] : null,
         code: codeOf(issue),
         message: path.length ? `${path.join('.')} ${issue.message}` : issue.message,
       };

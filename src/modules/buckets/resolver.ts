@@ -59,6 +59,9 @@ export class DeleteBucketPayload extends Payload {
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** A real day: Date.parse alone rolls 2024-02-30 over into March. */
+const isCalendarDay = (value: string) =>
+  DAY.test(value) && !Number.isNaN(Date.parse(value)) && new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) === value;
 const MAX_USAGE_DAYS = 400;
 
 @Resolver(() => Bucket)
@@ -89,7 +92,7 @@ export class BucketResolver {
       ['from', from],
       ['to', to],
     ] as const)
-      if (!DAY.test(value) || Number.isNaN(Date.parse(value))) throw badInput(name, 'must be a day written YYYY-MM-DD.');
+      if (!isCalendarDay(value)) throw badInput(name, 'must be a day written YYYY-MM-DD.');
     const days = (Date.parse(to) - Date.parse(from)) / 86_400_000;
     if (days < 0) throw badInput('to', 'must not be before from.');
     if (days >= MAX_USAGE_DAYS) throw badInput('to', `must be less than ${MAX_USAGE_DAYS} days after from.`);

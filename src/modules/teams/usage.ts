@@ -39,13 +39,9 @@ export async function teamUsage(db: Executor, teamIds: string[]): Promise<TeamUs
       buckets: perTeam(buckets),
       members: perTeam(memberships),
       storedBytes:
-        sql<bigint>`(select coalesce(sum(${buckets.storedBytes}), 0) from ${buckets} where ${buckets.teamId} = ${teamId})`.mapWith(
-          BigInt,
-        ),
+        sql<bigint>`(select coalesce(sum(${buckets.storedBytes}), 0) from ${buckets} where ${buckets.teamId} = ${teamId})`.mapWith(BigInt),
       objectCount:
-        sql<bigint>`(select coalesce(sum(${buckets.objectCount}), 0) from ${buckets} where ${buckets.teamId} = ${teamId})`.mapWith(
-          BigInt,
-        ),
+        sql<bigint>`(select coalesce(sum(${buckets.objectCount}), 0) from ${buckets} where ${buckets.teamId} = ${teamId})`.mapWith(BigInt),
       egressBytesThisMonth:
         sql<bigint>`(select coalesce(sum(${bucketUsage.egressBytes}), 0) from ${bucketUsage} where ${bucketUsage.teamId} = ${teamId} and ${bucketUsage.day} >= ${since})`.mapWith(
           BigInt,
