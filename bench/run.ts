@@ -6,12 +6,14 @@
  *   npm run bench                      # a fresh database on the local Postgres (BENCH_DATABASE_URL to choose another server)
  *   BENCH_ENGINE=pglite npm run bench  # PGlite in a temporary folder
  *   BENCH_SECONDS=10 BENCH_CONNECTIONS=16 npm run bench
+ *   BENCH_KEEP_DB=1 npm run bench     # keep the seeded Postgres database (for profiling)
  */
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { migrateDatabase, projectRoot } from '../src/db/migrate.js';
@@ -221,7 +223,9 @@ async function main() {
     database = await openDatabase({ kind: 'postgres', url: env.DATABASE_URL, poolMax: 4 });
     await migrateDatabase(database, env.DATABASE_URL);
     cleanup = async () => {
-      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      // BENCH_KEEP_DB=1 keeps the seeded database for profiling runs (its URL is printed).
+      if (process.env.BENCH_KEEP_DB) console.log(`kept ${env.DATABASE_URL}`);
+      else await admin.unsafe(`drop database if exists "${name}" with (force)`);
       await admin.end();
     };
   } else {
@@ -237,6 +241,8 @@ async function main() {
   );
   await seedCatalogs(database.db);
   await seed(database);
+  // Fresh statistics, as a long-running database would have: bulk loads leave the planner guessing.
+  if (database.engine === 'postgres') await database.db.execute(sql`analyze`);
   await database.close();
 
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
