@@ -177,3 +177,23 @@ describe('viewer { teams { members { user } } }', () => {
     }
   });
 });
+
+describe('team(slug:) { owner members { user } }', () => {
+  it('issues 5 statements every time: the owner comes with its user in one join, not a batch a tick later', async () => {
+    const [owner, ...members] = await insertUsers(8, 'owned');
+    const [team] = await insertTeams([{ ownerId: owner.id, memberIds: members.map((m) => m.id) }]);
+    const viewer = await server.signUp('owner-viewer@example.com');
+    await server.database.db.insert(memberships).values({
+      teamId: team.id,
+      userId: viewer.id ? (await server.database.db.select({ id: users.id }).from(users).where(eq(users.email, viewer.email)))[0].id : '',
+      role: 'VIEWER',
+    });
+    const query = `query($slug: String!) { team(slug: $slug) { name owner { email } members(first: 50) { nodes { role user { email } } } } }`;
+    // Authenticate, the team, its owner (with the user), the members, the users behind them.
+    for (let round = 0; round < 5; round++) {
+      const r = await server.gql(query, { slug: team.slug }, viewer.token);
+      expect(ok(r).team.owner).toEqual({ email: owner.email });
+      expect(r.statements).toBe(5);
+    }
+  });
+});

@@ -102,9 +102,8 @@ export class TeamResolver {
   }
 
   @FieldResolver(() => User, { nullable: true, description: 'The team’s owner.' })
-  async owner(@Root() team: TeamRow, @Ctx() ctx: Context) {
-    const owner = await ctx.loaders.get(ownerByTeam).load(team.id);
-    return owner ? ctx.loaders.get(userById).load(owner.userId) : null;
+  owner(@Root() team: TeamRow, @Ctx() ctx: Context) {
+    return ctx.loaders.get(ownerByTeam).load(team.id);
   }
 
   @FieldResolver(() => MembershipConnection, { description: 'The team’s members with their roles; oldest first.' })
