@@ -183,11 +183,8 @@ describe('team(slug:) { owner members { user } }', () => {
     const [owner, ...members] = await insertUsers(8, 'owned');
     const [team] = await insertTeams([{ ownerId: owner.id, memberIds: members.map((m) => m.id) }]);
     const viewer = await server.signUp('owner-viewer@example.com');
-    await server.database.db.insert(memberships).values({
-      teamId: team.id,
-      userId: viewer.id ? (await server.database.db.select({ id: users.id }).from(users).where(eq(users.email, viewer.email)))[0].id : '',
-      role: 'VIEWER',
-    });
+    const [viewerRow] = await server.database.db.select({ id: users.id }).from(users).where(eq(users.email, viewer.email));
+    await server.database.db.insert(memberships).values({ teamId: team.id, userId: viewerRow.id, role: 'VIEWER' });
     const query = `query($slug: String!) { team(slug: $slug) { name owner { email } members(first: 50) { nodes { role user { email } } } } }`;
     // Authenticate, the team, its owner (with the user), the members, the users behind them.
     for (let round = 0; round < 5; round++) {
