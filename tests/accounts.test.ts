@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, startTestServer, type GqlResult, type TestServer } from './support/server.js';
+import { USER_ERRORS } from './support/api.js';
 
 // Identity (issue 2, section 3): sign-up, log-in, sessions, passwords, the viewer's account.
 
-const USER_ERRORS = 'userErrors { field code message }';
 const SIGN_UP = `mutation($input: SignUpInput!) { signUp(input: $input) { token expiresAt user { id email } ${USER_ERRORS} } }`;
 const LOG_IN = `mutation($input: LogInInput!) { logIn(input: $input) { token expiresAt user { id email } ${USER_ERRORS} } }`;
 const LOG_OUT = `mutation($input: LogOutInput) { logOut(input: $input) { endedSessions user { email } ${USER_ERRORS} } }`;

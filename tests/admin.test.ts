@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../src/graphql/relay.js';
-import { ADMIN, PASSWORD, startTestServer, type GqlResult, type TestServer } from './support/server.js';
+import { ADMIN, PASSWORD, startTestServer, type TestServer } from './support/server.js';
+import { codes, okResult as ok } from './support/api.js';
 
 /**
  * Platform admins (issue 2, section 4; Storj admin API): the users connection and user(email:),
@@ -19,14 +20,6 @@ let normalTeamId: string;
 
 const USER = 'id email fullName shortName platformRole status teamLimit';
 const ERRORS = 'userErrors { field code message }';
-
-function ok<T = any>(r: GqlResult<T>): T {
-  expect(r.body.errors).toBeUndefined();
-  expect(r.status).toBe(200);
-  return r.body.data as T;
-}
-
-const codes = (r: GqlResult) => r.body.errors?.map((e) => e.extensions?.code);
 
 async function mutate(name: string, input: Record<string, unknown>, token?: string, selection = ERRORS) {
   const inputType = name[0].toUpperCase() + name.slice(1) + 'Input';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './support/server.js';
+import { api, USER_ERRORS as ERRORS } from './support/api.js';
 
 let server: TestServer;
 let admin: string;
@@ -9,22 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const ERRORS = 'userErrors { field code message }';
-
-async function ok<T = any>(query: string, variables: Record<string, unknown>, token: string): Promise<T> {
-  const r = await server.gql(query, variables, token);
-  expect(r.body.errors).toBeUndefined();
-  return r.body.data as T;
-}
-
-async function team(slug: string, token: string): Promise<string> {
-  const data = await ok(
-    `mutation($i: CreateTeamInput!) { createTeam(input: $i) { team { id } ${ERRORS} } }`,
-    { i: { slug, name: slug } },
-    token,
-  );
-  return data.createTeam.team.id;
-}
+const { data: ok, createTeam: team } = api(() => server);
 
 async function app(name: string, teamId: string, token: string): Promise<string> {
   const data = await ok(

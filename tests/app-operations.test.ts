@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type GqlResult, type TestServer } from './support/server.js';
+import { USER_ERRORS } from './support/api.js';
 
 /**
  * Operations on apps (issue 3): lifecycle, units and the unit limit, env vars, cnames, deploys
@@ -15,7 +16,6 @@ let viewer: User;
 let stranger: User;
 let team: { id: string; slug: string };
 
-const USER_ERRORS = 'userErrors { field code message }';
 const APP = 'app { name state units { process status } processes { name units } }';
 
 /** The top-level errors without their source locations. */

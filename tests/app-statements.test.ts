@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appEnvVars, appGrants, appProcesses, appUnits, apps, deploys, memberships, teams, users } from '../src/db/schema/index.js';
-import { startTestServer, type GqlResult, type TestServer } from './support/server.js';
+import { startTestServer, type TestServer } from './support/server.js';
+import { okResult as ok } from './support/api.js';
 
 /**
  * SQL statement counts of the apps part of the graph (issue 3; DESIGN.md performance rules): one
@@ -38,12 +39,6 @@ afterAll(() => server?.close());
 async function userId(email: string): Promise<string> {
   const [row] = await server.database.db.select({ id: users.id }).from(users).where(eq(users.email, email));
   return row.id;
-}
-
-function ok<T = any>(r: GqlResult<T>): T {
-  expect(r.body.errors).toBeUndefined();
-  expect(r.status).toBe(200);
-  return r.body.data as T;
 }
 
 const ENV_PER_APP = 4; // two plain, two secret

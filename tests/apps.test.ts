@@ -1,15 +1,14 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { teams } from '../src/db/schema/index.js';
-import { startTestServer, type GqlResult, type TestServer } from './support/server.js';
+import { startTestServer, type TestServer } from './support/server.js';
+import { api, dbId, expectRefused, USER_ERRORS, type TeamRef, type User } from './support/api.js';
 
 // Apps (issue 3): createApp and its rules, permissions of every mutation family for each role,
 // a granted team and a stranger, updateApp / deleteApp / grants, filters and paging, env secrets,
 // viewerPermissions, quota and audit events.
 
-type User = { token: string; id: string; email: string };
 type Role = 'ADMIN' | 'MEMBER' | 'VIEWER';
-type TeamRef = { id: string; slug: string };
 
 let server: TestServer;
 let rootToken: string;
@@ -27,54 +26,9 @@ let acme: TeamRef;
 let partner: TeamRef;
 let granteeMembership: string;
 
-const USER_ERRORS = 'userErrors { field code message }';
-
-/** The database id behind a global ID, for direct-database test setup only. */
-const dbId = (globalId: string) => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
-
-/** The top-level errors without their source locations. */
-const errorsOf = (r: GqlResult) => r.body.errors?.map(({ message, path, extensions }) => ({ message, path, extensions }));
-
-/** A refused request: no data for the field (a non-null payload nulls `data`), one top-level error. */
-function expectRefused(r: GqlResult, field: string, code: string, message: string, data: unknown = null) {
-  expect(errorsOf(r)).toEqual([{ message, path: [field], extensions: { code } }]);
-  expect(r.body.data).toEqual(data);
-}
+const { ok, newTeam, addMember } = api(() => server);
 
 const forbiddenMessage = (permission: string, action: string) => `You need the ${permission} permission to ${action}.`;
-
-async function ok<T = any>(query: string, variables: Record<string, unknown>, token: string): Promise<T> {
-  const r = await server.gql<T>(query, variables, token);
-  if (r.body.errors || !r.body.data) throw new Error(`unexpected errors: ${JSON.stringify(r.body)}`);
-  return r.body.data;
-}
-
-async function newTeam(slug: string, token: string): Promise<TeamRef> {
-  const data = await ok(
-    `mutation($input: CreateTeamInput!) { createTeam(input: $input) { team { id slug } ${USER_ERRORS} } }`,
-    { input: { slug, name: slug } },
-    token,
-  );
-  expect(data.createTeam.userErrors).toEqual([]);
-  return data.createTeam.team;
-}
-
-/** Invites `user`, who accepts by the invitation's ID; returns the membership ID. */
-async function addMember(team: TeamRef, user: User, role: Role, managerToken: string): Promise<string> {
-  const invited = await ok(
-    `mutation($input: InviteMemberInput!) { inviteMember(input: $input) { invitation { id } ${USER_ERRORS} } }`,
-    { input: { teamId: team.id, email: user.email, role } },
-    managerToken,
-  );
-  expect(invited.inviteMember.userErrors).toEqual([]);
-  const accepted = await ok(
-    `mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { membership { id role } ${USER_ERRORS} } }`,
-    { input: { invitationId: invited.inviteMember.invitation.id } },
-    user.token,
-  );
-  expect(accepted.acceptInvitation).toEqual({ membership: { id: expect.any(String), role }, userErrors: [] });
-  return accepted.acceptInvitation.membership.id;
-}
 
 async function setRole(membershipId: string, role: Role, managerToken: string) {
   const data = await ok(

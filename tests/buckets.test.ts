@@ -2,15 +2,12 @@ import { eq } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buckets, bucketUsage, clusters } from '../src/db/schema/index.js';
-import { startTestServer, type GqlResult, type TestServer } from './support/server.js';
+import { startTestServer, type TestServer } from './support/server.js';
+import { api, dbId, errorsOf, expectRefused, USER_ERRORS, type TeamRef, type User } from './support/api.js';
 
 // Buckets, usage and limits (issue 4): createBucket and the S3 naming rules, the bucket limit
 // under concurrency, permissions per role, update/delete (force), Bucket.usage and its batching,
 // Team.usage / hasUsageThisMonth, setTeamLimits, the buckets connection and viewerPermissions.
-
-type User = { token: string; id: string; email: string };
-type Role = 'ADMIN' | 'MEMBER' | 'VIEWER';
-type TeamRef = { id: string; slug: string };
 
 let server: TestServer;
 let rootToken: string;
@@ -25,12 +22,11 @@ let stranger: User;
 let lister: User;
 let acme: TeamRef;
 
-const USER_ERRORS = 'userErrors { field code message }';
+const { ok, newTeam, addMember } = api(() => server);
+
 const REGION_LIST = 'eu-west-1, eu-central-1, us-east-1, us-west-2, ap-southeast-1';
 const NAME_PATTERN_MESSAGE = 'name must be lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit';
 
-/** The database id behind a global ID, for direct-database test setup only. */
-const dbId = (globalId: string) => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
 const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64url');
 
 /** YYYY-MM-DD of a Date, in UTC. */
@@ -43,46 +39,6 @@ const lastMonthEnd = () => {
   d.setUTCDate(0);
   return dayOf(d);
 };
-
-/** The top-level errors without their source locations. */
-const errorsOf = (r: GqlResult) => r.body.errors?.map(({ message, path, extensions }) => ({ message, path, extensions }));
-
-/** A refused request: no data for the field (a non-null payload nulls `data`), one top-level error. */
-function expectRefused(r: GqlResult, field: string, code: string, message: string, data: unknown = null) {
-  expect(errorsOf(r)).toEqual([{ message, path: [field], extensions: { code } }]);
-  expect(r.body.data).toEqual(data);
-}
-
-async function ok<T = any>(query: string, variables: Record<string, unknown>, token: string): Promise<T> {
-  const r = await server.gql<T>(query, variables, token);
-  if (r.body.errors || !r.body.data) throw new Error(`unexpected errors: ${JSON.stringify(r.body)}`);
-  return r.body.data;
-}
-
-async function newTeam(slug: string, token: string): Promise<TeamRef> {
-  const data = await ok(
-    `mutation($input: CreateTeamInput!) { createTeam(input: $input) { team { id slug } ${USER_ERRORS} } }`,
-    { input: { slug, name: slug } },
-    token,
-  );
-  expect(data.createTeam.userErrors).toEqual([]);
-  return data.createTeam.team;
-}
-
-async function addMember(team: TeamRef, user: User, role: Role, managerToken: string) {
-  const invited = await ok(
-    `mutation($input: InviteMemberInput!) { inviteMember(input: $input) { invitation { id } ${USER_ERRORS} } }`,
-    { input: { teamId: team.id, email: user.email, role } },
-    managerToken,
-  );
-  expect(invited.inviteMember.userErrors).toEqual([]);
-  const accepted = await ok(
-    `mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { membership { role } ${USER_ERRORS} } }`,
-    { input: { invitationId: invited.inviteMember.invitation.id } },
-    user.token,
-  );
-  expect(accepted.acceptInvitation).toEqual({ membership: { role }, userErrors: [] });
-}
 
 const BUCKET_FIELDS = 'name region versioning visibility storedBytes objectCount';
 const CREATE = `mutation($input: CreateBucketInput!) { createBucket(input: $input) { bucket { id ${BUCKET_FIELDS} team { slug } } ${USER_ERRORS} } }`;

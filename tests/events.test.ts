@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, startTestServer, type TestServer } from './support/server.js';
+import { api } from './support/api.js';
 
 // Audit events (issue section 5): one event per successful mutation, Team.events and viewer.events.
 
@@ -11,6 +12,8 @@ let viewer: Account; // joins as VIEWER
 let member: Account; // joins as MEMBER, promoted to ADMIN, later removed
 let outsider: Account; // never joins
 
+const { ok } = api(() => server);
+
 const SLUG = 'ev-team';
 const ids = {
   team: '',
@@ -19,12 +22,6 @@ const ids = {
   memberInvitation: '',
   memberMembership: '',
 };
-
-async function ok<T = any>(query: string, variables: Record<string, unknown>, token: string): Promise<T> {
-  const r = await server.gql<T>(query, variables, token);
-  if (r.body.errors || !r.body.data) throw new Error(`unexpected errors: ${JSON.stringify(r.body)}`);
-  return r.body.data;
-}
 
 const EVENT_FIELDS = 'id kind status actor { email } actorEmail targetType targetId createdAt';
 

@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../src/graphql/relay.js';
-import { startTestServer, type GqlResult, type TestServer } from './support/server.js';
+import { startTestServer, type TestServer } from './support/server.js';
+import { codes, okResult as ok } from './support/api.js';
 
 /**
  * Tenant isolation (issue 2, section 8): two teams whose members must not see each other's team,
@@ -30,14 +31,6 @@ let admin: string;
 let bridge: Account;
 let invitee: Account;
 const sides: Record<'T1' | 'T2', Side> = {} as never;
-
-function ok<T = any>(r: GqlResult<T>): T {
-  expect(r.body.errors).toBeUndefined();
-  expect(r.status).toBe(200);
-  return r.body.data as T;
-}
-
-const codes = (r: GqlResult) => r.body.errors?.map((e) => e.extensions?.code);
 
 async function mutate(name: string, input: Record<string, unknown>, token: string, selection = 'userErrors { field code message }') {
   const inputType = name[0].toUpperCase() + name.slice(1) + 'Input';

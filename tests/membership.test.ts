@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invitations, roleBindings, teams } from '../src/db/schema/index.js';
-import { PASSWORD, startTestServer, type GqlResult, type TestServer } from './support/server.js';
+import { PASSWORD, startTestServer, type TestServer } from './support/server.js';
+import { dbId, errorsOf, USER_ERRORS } from './support/api.js';
 
 let server: TestServer;
 let adminToken: string;
@@ -30,14 +31,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-/** The database id behind a global ID, for direct-database test setup only. */
-const dbId = (globalId: string) => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
-
-/** The top-level errors without their source locations. */
-const errorsOf = (r: GqlResult) => r.body.errors?.map(({ message, path, extensions }) => ({ message, path, extensions }));
 const topError = (path: (string | number)[], code: string, message: string) => [{ message, path, extensions: { code } }];
 
-const USER_ERRORS = 'userErrors { field code message }';
 const INVITE = `mutation($input: InviteMemberInput!) {
   inviteMember(input: $input) { invitation { id email role status } ${USER_ERRORS} }
 }`;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './support/server.js';
+import { api } from './support/api.js';
 
 // Connections: keyset pagination over `teams` (root), `User.teams` and `Team.members`.
 
@@ -8,6 +9,8 @@ let adminToken: string;
 let owner: { token: string; id: string; email: string };
 let members: { token: string; id: string; email: string }[];
 let bulk: { token: string; id: string; email: string };
+
+const { ok } = api(() => server);
 
 /** Single-word names sort the same under every collation (C, en_US, ICU). */
 const WORDS = ['Alpha', 'Bravo', 'Charlie', 'Delta', 'Echo', 'Foxtrot', 'Golf', 'Hotel', 'India', 'Juliet', 'Kilo', 'Lima'];
@@ -22,12 +25,6 @@ const BY_CREATED = CREATED.map(slugOf);
 
 /** 23 teams of the bulk user, more than a default page: BulkA..BulkW. */
 const BULK = Array.from({ length: 23 }, (_, i) => `Bulk${String.fromCharCode(65 + i)}`);
-
-async function ok<T = any>(query: string, variables: Record<string, unknown>, token: string): Promise<T> {
-  const r = await server.gql<T>(query, variables, token);
-  if (r.body.errors || !r.body.data) throw new Error(`unexpected errors: ${JSON.stringify(r.body)}`);
-  return r.body.data;
-}
 
 async function createTeam(token: string, slug: string, name: string): Promise<string> {
   const data = await ok(

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAdmin } from '../src/db/seed.js';
 import { outbox, roleBindings, users } from '../src/db/schema/index.js';
 import { PASSWORD, startTestServer, type TestServer } from './support/server.js';
+import { api, USER_ERRORS as ERRORS } from './support/api.js';
 
 let server: TestServer;
 let admin: string;
@@ -12,19 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const ERRORS = 'userErrors { field code message }';
-
-async function data(query: string, variables: Record<string, unknown>, token?: string) {
-  const r = await server.gql(query, variables, token);
-  expect(r.body.errors).toBeUndefined();
-  return r.body.data;
-}
-
-async function createTeam(slug: string, token: string): Promise<string> {
-  return (
-    await data(`mutation($i: CreateTeamInput!) { createTeam(input: $i) { team { id } ${ERRORS} } }`, { i: { slug, name: slug } }, token)
-  ).createTeam.team.id;
-}
+const { data, createTeam } = api(() => server);
 
 const INVITE = `mutation($i: InviteMemberInput!) { inviteMember(input: $i) { invitation { id } ${ERRORS} } }`;
 const ACCEPT = `mutation($i: AcceptInvitationInput!) { acceptInvitation(input: $i) { membership { role } ${ERRORS} } }`;

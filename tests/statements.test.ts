@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memberships, teams, users } from '../src/db/schema/index.js';
-import { startTestServer, type GqlResult, type TestServer } from './support/server.js';
+import { startTestServer, type TestServer } from './support/server.js';
+import { okResult as ok } from './support/api.js';
 
 /**
  * SQL statement counts of nested queries (issue 2, section 8; DESIGN.md performance rules): one
@@ -46,12 +47,6 @@ async function insertTeams(specs: { ownerId: string; memberIds: string[] }[]): P
       ]),
     );
   return created;
-}
-
-function ok<T = any>(r: GqlResult<T>): T {
-  expect(r.body.errors).toBeUndefined();
-  expect(r.status).toBe(200);
-  return r.body.data as T;
 }
 
 // Measured and asserted exactly. users { teams }: authenticate, the page of users, the teams of

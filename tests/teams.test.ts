@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buckets, bucketUsage } from '../src/db/schema/index.js';
 import { startTestServer, type GqlResult, type TestServer } from './support/server.js';
+import { dbId, errorsOf, USER_ERRORS } from './support/api.js';
 
 let server: TestServer;
 let adminToken: string;
@@ -24,14 +25,6 @@ beforeAll(async () => {
   );
 });
 afterAll(() => server.close());
-
-/** The database id behind a global ID, for direct-database test setup only. */
-const dbId = (globalId: string) => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
-
-/** The top-level errors without their source locations. */
-const errorsOf = (r: GqlResult) => r.body.errors?.map(({ message, path, extensions }) => ({ message, path, extensions }));
-
-const USER_ERRORS = 'userErrors { field code message }';
 
 const CREATE = `mutation($input: CreateTeamInput!) {
   createTeam(input: $input) { team { id slug name } ${USER_ERRORS} }

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, startTestServer, type GqlResult, type TestServer } from './support/server.js';
+import { PASSWORD, startTestServer, type TestServer } from './support/server.js';
+import { codes, USER_ERRORS } from './support/api.js';
 
 // API tokens and sessions (issue 2, section 3): shown once, stored as hashes, narrowed by
 // scopes, refused at once when revoked, expired or suspended, and private to their owner.
 
-const USER_ERRORS = 'userErrors { field code message }';
 const TOKEN_FIELDS = 'id name prefix expiresAt';
 const CREATE = `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret token { ${TOKEN_FIELDS} } ${USER_ERRORS} } }`;
 const REVOKE = `mutation($input: RevokeApiTokenInput!) { revokeApiToken(input: $input) { token { id state revokedAt } ${USER_ERRORS} } }`;
@@ -42,10 +42,6 @@ async function createToken(input: Record<string, unknown>, token = owner.token):
   expect(r.body.data.createApiToken.userErrors).toEqual([]);
   const p = r.body.data.createApiToken;
   return { secret: p.secret, id: p.token.id, prefix: p.token.prefix };
-}
-
-function codes(r: GqlResult): (string | undefined)[] | undefined {
-  return r.body.errors?.map((e) => e.extensions?.code);
 }
 
 /** The bearer token is accepted; returns the viewer's email. */
