@@ -293,18 +293,26 @@ export class ConnectionDef<F extends Fields, TArgs extends ConnectionArgs & Orde
 
   private connection(page: Page<Row<F>>, args: TArgs, totalCount: () => Promise<number>): Connection<Row<F>> {
     const { key, list } = this.order(args);
-    const edges = page.rows.map((node) => ({ cursor: encodeCursor(list, node[key], node.id as string), node }));
+    const cursorOf = (node: Row<F> | undefined) => (node ? encodeCursor(list, node[key], node.id as string) : null);
+    let edges: Edge<Row<F>>[] | undefined;
     let counted: Promise<number> | undefined;
+    // Getters, so that work the client did not ask for is not done: cursors for every edge
+    // (dashboards mostly read `nodes`), and the count query.
     return {
-      edges,
+      get edges() {
+        return (edges ??= page.rows.map((node) => ({ cursor: cursorOf(node)!, node })));
+      },
       nodes: page.rows,
       pageInfo: {
         hasNextPage: page.hasNextPage,
         hasPreviousPage: page.hasPreviousPage,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
+        get startCursor() {
+          return cursorOf(page.rows[0]);
+        },
+        get endCursor() {
+          return cursorOf(page.rows.at(-1));
+        },
       },
-      // A getter, so the count query runs only when the client selects totalCount.
       get totalCount() {
         return (counted ??= totalCount());
       },

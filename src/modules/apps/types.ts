@@ -7,7 +7,8 @@ import { DateTime } from '../../graphql/scalars.js';
 export type AppRow = typeof apps.$inferSelect;
 export type ProcessRow = typeof appProcesses.$inferSelect;
 export type UnitRow = typeof appUnits.$inferSelect;
-export type EnvVarRow = typeof appEnvVars.$inferSelect;
+/** What env var resolvers need (the loader selects no more). */
+export type EnvVarRow = Pick<typeof appEnvVars.$inferSelect, 'appId' | 'teamId' | 'name' | 'value' | 'secret'>;
 export type DeployRow = typeof deploys.$inferSelect;
 
 export enum AppState {
