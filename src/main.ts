@@ -5,6 +5,7 @@ import { DEMO_PASSWORD, openConfiguredDatabase, prepareDatabase } from './db/set
 import { startServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import { LogMailer, Mail } from './mail/mail.js';
+import { EventBus } from './modules/events/bus.js';
 
 async function main(): Promise<void> {
   let config;
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
     logger,
     mail: new Mail(database, new LogMailer(logger), logger),
     loginThrottle: new LoginThrottle(config.loginMaxFailures, config.loginFailureWindowSeconds),
+    events: new EventBus(database, logger),
   });
 
   const lines = [`Graphplane is running.`, `  GraphQL endpoint and playground: ${server.url}`];

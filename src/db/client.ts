@@ -20,6 +20,8 @@ export interface Database {
   engine: 'pglite' | 'postgres';
   /** Runs a raw statement; used for health checks and migrations. */
   ping(): Promise<void>;
+  /** LISTENs on a channel (NOTIFY fans out across every replica on the database); returns the way to stop. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
   /** The PGlite instance, when embedded (tests dump and load data folders with it). */
   pglite?: PGlite;
@@ -43,6 +45,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       ping: async () => {
         await client`select 1`;
       },
+      listen: async (channel, onPayload) => {
+        const { unlisten } = await client.listen(channel, onPayload);
+        return unlisten;
+      },
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -56,6 +62,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     pglite,
     ping: async () => {
       await pglite.query('select 1');
+    },
+    listen: async (channel, onPayload) => {
+      const unlisten = await pglite.listen(channel, onPayload);
+      return () => unlisten();
     },
     close: () => pglite.close(),
   };

@@ -9,6 +9,7 @@ import type { Mail } from '../mail/mail.js';
 import type { LoginThrottle } from '../auth/login-throttle.js';
 import { LoaderRegistry } from './loaders.js';
 import type { Deployer } from '../modules/apps/deploy-service.js';
+import type { EventBus } from '../modules/events/bus.js';
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -31,6 +32,8 @@ export interface AppServices {
   loginThrottle: LoginThrottle;
   /** How app deploys run; at once when not given. */
   deployer?: Deployer;
+  /** Committed team events, for subscriptions. */
+  events: EventBus;
 }
 
 export class Context {
@@ -47,6 +50,11 @@ export class Context {
     readonly client: { ip: string; userAgent: string },
     /** Counts the request's SQL statements. */
     readonly statementScope: StatementScope = { count: 0 },
+    /**
+     * For long-lived operations (subscriptions): a fresh context from the same credentials, so a
+     * revoked token, a suspended user or a lost membership takes effect on the next event.
+     */
+    readonly renew?: () => Promise<Context>,
   ) {
     this.db = app.database.db;
     this.loaders = new LoaderRegistry(this);

@@ -9,7 +9,7 @@ import { AccountResolver } from '../modules/accounts/resolver.js';
 import { BucketResolver, TeamBucketsResolver } from '../modules/buckets/resolver.js';
 import { TeamLimitsResolver } from '../modules/teams/limits.js';
 import { AppResolver, DeployResolver, EnvVarResolver, TeamAppsResolver } from '../modules/apps/resolver.js';
-import { AuditEventResolver, TeamEventsResolver, UserEventsResolver } from '../modules/events/resolver.js';
+import { AuditEventResolver, TeamEventSubscriptionResolver, TeamEventsResolver, UserEventsResolver } from '../modules/events/resolver.js';
 import { InvitationResolver, MembershipResolver, TeamResolver } from '../modules/teams/resolver.js';
 import { ApiTokenResolver, SessionResolver } from '../modules/tokens/resolver.js';
 import { UserResolver } from '../modules/users/resolver.js';
@@ -35,6 +35,7 @@ export async function buildBareSchema(): Promise<GraphQLSchema> {
       MembershipResolver,
       InvitationResolver,
       AuditEventResolver,
+      TeamEventSubscriptionResolver,
       AppResolver,
       EnvVarResolver,
       DeployResolver,
@@ -45,10 +46,22 @@ export async function buildBareSchema(): Promise<GraphQLSchema> {
     ],
     orphanedTypes: [Node],
     scalarsMap: [{ type: Date, scalar: DateTime }],
+    // Every subscription brings its own `subscribe` (fed by the database's NOTIFY); type-graphql
+    // still insists on a PubSub, which is never used.
+    pubSub: {
+      publish: () => {
+        throw new Error('subscriptions publish through the EventBus');
+      },
+      subscribe: () => {
+        throw new Error('subscriptions subscribe through their own subscribe function');
+      },
+    },
     validate: false,
   });
   encodeNodeIds(schema);
   schema.getQueryType()!.description = 'Entry points for reading: the viewer, teams, users and any object by global ID.';
+  schema.getSubscriptionType()!.description =
+    'Live updates over graphql-ws on the same path, authenticated by `connectionParams: { Authorization: "Bearer <token>" }`.';
   schema.getMutationType()!.description =
     'Entry points for changing things; each takes one `input` and returns a payload with `userErrors`.';
   return schema;

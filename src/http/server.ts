@@ -5,6 +5,8 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
 import depthLimit from 'graphql-depth-limit';
 import { authenticate } from '../auth/authenticate.js';
 import { withStatementScope, type StatementScope } from '../db/statements.js';
@@ -49,6 +51,40 @@ export async function startServer(services: AppServices): Promise<RunningServer>
   const httpServer = http.createServer(app);
 
   const schema = await buildGraphqlSchema();
+
+  /** Who is calling, from a bearer header: one statement; never throws for a bad token. */
+  const contextFor = async (
+    authorization: string | undefined,
+    requestId: string,
+    client: { ip: string; userAgent: string },
+    scope?: StatementScope,
+  ): Promise<Context> => {
+    let auth;
+    try {
+      auth = await authenticate(database.db, authorization, logger);
+    } catch (error) {
+      logger.error({ err: error, requestId }, 'authentication failed unexpectedly');
+      throw new GraphQLError(INTERNAL_MESSAGE, { extensions: { code: 'INTERNAL_SERVER_ERROR', requestId, http: { status: 503 } } });
+    }
+    return new Context(services, requestId, auth.viewer, auth.failure, client, scope, () => contextFor(authorization, requestId, client));
+  };
+
+  // Subscriptions over graphql-ws on the same path; the bearer token comes in connectionParams.
+  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
+  const wsCleanup = useServer<{ Authorization?: unknown; authorization?: unknown }>(
+    {
+      schema,
+      context: (ws) => {
+        const params = ws.connectionParams ?? {};
+        const header = params.Authorization ?? params.authorization;
+        return contextFor(typeof header === 'string' ? header : undefined, randomUUID(), { ip: 'websocket', userAgent: '' });
+      },
+      // Same masking as HTTP: no internals in subscription errors either.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result,
+    },
+    wsServer,
+  );
   const apollo = new ApolloServer<Context>({
     schema,
     formatError,
@@ -61,6 +97,7 @@ export async function startServer(services: AppServices): Promise<RunningServer>
     validationRules: [depthLimit(config.maxQueryDepth)],
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      { serverWillStart: async () => ({ drainServer: async () => void (await wsCleanup.dispose()) }) },
       // Measured to halve throughput on large responses; the API uses no cache hints.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginLandingPageDisabled(),
@@ -70,6 +107,7 @@ export async function startServer(services: AppServices): Promise<RunningServer>
     ],
   });
   await apollo.start();
+  await services.events.start();
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -101,22 +139,11 @@ export async function startServer(services: AppServices): Promise<RunningServer>
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const r = req as ScopedRequest;
-        let auth;
-        try {
-          auth = await authenticate(database.db, req.get('authorization'), logger);
-        } catch (error) {
-          logger.error({ err: error, requestId: r.requestId }, 'authentication failed unexpectedly');
-          throw new GraphQLError(INTERNAL_MESSAGE, {
-            extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: r.requestId, http: { status: 503 } },
-          });
-        }
-        return new Context(
-          services,
+        return contextFor(
+          req.get('authorization'),
           r.requestId!,
-          auth.viewer,
-          auth.failure,
           { ip: req.ip ?? 'unknown', userAgent: req.get('user-agent') ?? '' },
-          r.statementScope!,
+          r.statementScope,
         );
       },
     }),
@@ -142,6 +169,9 @@ export async function startServer(services: AppServices): Promise<RunningServer>
   return {
     httpServer,
     url: `http://${host}:${port}${GRAPHQL_PATH}`,
-    stop: () => apollo.stop(),
+    stop: async () => {
+      await apollo.stop();
+      await services.events.stop();
+    },
   };
 }

@@ -115,6 +115,9 @@ export const rules = {
     deleteBucket: isAuthenticated,
     setTeamLimits: platformPermission('team:update'),
   },
+  Subscription: {
+    teamEvents: isAuthenticated,
+  },
   Team: {
     invitations: teamPermission('team:members:manage', 'the team’s invitations'),
     events: teamPermission('audit:read', 'the team’s events'),

@@ -9,6 +9,7 @@ import { startServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/logger.js';
 import { Mail, type MailMessage, type Mailer } from '../../src/mail/mail.js';
 import { ensureAdmin } from '../../src/db/seed.js';
+import { EventBus } from '../../src/modules/events/bus.js';
 import { withDatabase } from './global-setup.js';
 
 export const ADMIN = { email: 'root@graphplane.test', password: 'root-password-1' };
@@ -92,6 +93,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     logger,
     mail,
     loginThrottle: new LoginThrottle(config.loginMaxFailures, config.loginFailureWindowSeconds),
+    events: new EventBus(database, logger),
   });
 
   const gql: TestServer['gql'] = async (query, variables, token, headers = {}) => {

@@ -54,7 +54,13 @@ export const unitsByApp = (ctx: Context) =>
 export const envByApp = (ctx: Context) =>
   new DataLoader<string, EnvVarRow[]>(async (appIds) => {
     const rows = await ctx.db
-      .select({ appId: appEnvVars.appId, teamId: appEnvVars.teamId, name: appEnvVars.name, value: appEnvVars.value, secret: appEnvVars.secret })
+      .select({
+        appId: appEnvVars.appId,
+        teamId: appEnvVars.teamId,
+        name: appEnvVars.name,
+        value: appEnvVars.value,
+        secret: appEnvVars.secret,
+      })
       .from(appEnvVars)
       .where(inArray(appEnvVars.appId, appIds as string[]))
       .orderBy(asc(appEnvVars.name));

@@ -1,5 +1,7 @@
 import type { Tx } from '../../db/client.js';
+import { sql } from 'drizzle-orm';
 import { auditEvents } from '../../db/schema/index.js';
+import { EVENT_CHANNEL } from './bus.js';
 import type { Context } from '../../graphql/context.js';
 
 export interface AuditRecord<T> {
@@ -20,19 +22,25 @@ export async function audited<T>(ctx: Context, kind: string, run: (tx: Tx) => Pr
   const result = await ctx.db.transaction(async (tx) => {
     const record = await run(tx);
     const actor = record.actor ?? (ctx.viewer ? { id: ctx.viewer.user.id, email: ctx.viewer.user.email } : null);
-    await tx.insert(auditEvents).values({
-      kind,
-      status: 'SUCCEEDED',
-      actorType: actor ? 'USER' : 'SYSTEM',
-      actorId: actor?.id ?? null,
-      actorEmail: actor?.email ?? null,
-      targetType: record.target.type,
-      targetId: record.target.id,
-      teamId: record.teamId ?? null,
-      data: record.data ?? {},
-      startedAt,
-      finishedAt: new Date(),
-    });
+    const [event] = await tx
+      .insert(auditEvents)
+      .values({
+        kind,
+        status: 'SUCCEEDED',
+        actorType: actor ? 'USER' : 'SYSTEM',
+        actorId: actor?.id ?? null,
+        actorEmail: actor?.email ?? null,
+        targetType: record.target.type,
+        targetId: record.target.id,
+        teamId: record.teamId ?? null,
+        data: record.data ?? {},
+        startedAt,
+        finishedAt: new Date(),
+      })
+      .returning({ id: auditEvents.id });
+    // Delivered on commit only, to every replica listening (team event subscriptions).
+    if (record.teamId)
+      await tx.execute(sql`select pg_notify(${EVENT_CHANNEL}, ${JSON.stringify({ teamId: record.teamId, eventId: event.id })})`);
     return record.result;
   });
   ctx.app.mail.flush();

@@ -1,7 +1,9 @@
-import { Args, Ctx, FieldResolver, ID, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../../graphql/context.js';
 import { registerNodeType } from '../../graphql/node-registry.js';
-import { toGlobalId } from '../../graphql/relay.js';
+import { idOf, toGlobalId } from '../../graphql/relay.js';
+import { requireViewer } from '../../auth/viewer.js';
+import { readableTeam } from '../teams/team-service.js';
 import { teamById } from '../teams/loaders.js';
 import { Team } from '../teams/types.js';
 import { userById } from '../users/loaders.js';
@@ -45,5 +47,37 @@ export class UserEventsResolver {
   })
   events(@Root() user: { id: string }, @Args(() => AuditEventConnectionArgs) args: AuditEventConnectionArgs, @Ctx() ctx: Context) {
     return eventsOfActor.forParent(ctx, user.id, args);
+  }
+}
+
+/** Committed events of a team, as the subscriber may see them when each one arrives. */
+async function teamEventStream(ctx: Context, globalTeamId: string): Promise<AsyncIterable<AuditEventRow>> {
+  // graphql-shield wraps a subscription's resolve (run per event), not its subscribe: check here too.
+  requireViewer(ctx);
+  const teamId = idOf('Team', globalTeamId, 'teamId');
+  await readableTeam(ctx, teamId);
+  await ctx.policy.require(teamId, 'audit:read', 'follow this team’s events');
+  const ids = ctx.app.events.teamEventIds(teamId);
+  return (async function* () {
+    for await (const eventId of ids) {
+      const current = ctx.renew ? await ctx.renew() : ctx;
+      if (!current.viewer) return;
+      const event = await current.loaders.get(eventById).load(eventId);
+      if (event) yield event;
+    }
+  })();
+}
+
+@Resolver(() => AuditEvent)
+export class TeamEventSubscriptionResolver {
+  @Subscription(() => AuditEvent, {
+    description: 'The team’s audit events as they are committed (needs audit:read); each is checked against your access when it arrives.',
+    subscribe: ({ args, context }) => teamEventStream(context as Context, (args as { teamId: string }).teamId),
+  })
+  teamEvents(
+    @Root() event: AuditEventRow,
+    @Arg('teamId', () => ID, { description: 'The team to follow.' }) _teamId: string,
+  ): AuditEventRow {
+    return event;
   }
 }
