@@ -7,6 +7,7 @@ import { buildSchema } from 'type-graphql';
 import { rules } from '../iam/rules.js';
 import { AccountResolver } from '../modules/accounts/resolver.js';
 import { BucketResolver, TeamBucketsResolver } from '../modules/buckets/resolver.js';
+import { ClusterCatalogResolver } from '../modules/clusters/catalog.js';
 import { TeamLimitsResolver } from '../modules/teams/limits.js';
 import { AppResolver, DeployResolver, EnvVarResolver, TeamAppsResolver } from '../modules/apps/resolver.js';
 import { AuditEventResolver, TeamEventSubscriptionResolver, TeamEventsResolver, UserEventsResolver } from '../modules/events/resolver.js';
@@ -41,6 +42,7 @@ export async function buildBareSchema(): Promise<GraphQLSchema> {
       DeployResolver,
       TeamAppsResolver,
       BucketResolver,
+      ClusterCatalogResolver,
       TeamBucketsResolver,
       TeamLimitsResolver,
     ],

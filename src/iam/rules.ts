@@ -61,6 +61,8 @@ export const rules = {
     pools: anyoneWithoutBadToken,
     buckets: isAuthenticated,
     regions: anyoneWithoutBadToken,
+    clusterVersions: anyoneWithoutBadToken,
+    nodeTypes: anyoneWithoutBadToken,
   },
   Mutation: {
     signUp: allow,
