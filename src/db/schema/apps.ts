@@ -2,7 +2,7 @@ import { boolean, index, integer, pgTable, text, uniqueIndex, uuid } from 'drizz
 import { sql } from 'drizzle-orm';
 import { at, rowBase } from './common.js';
 import { appState, deployOrigin, deployStatus, unitStatus } from './enums.js';
-import { teams } from './teams.js';
+import { teamOwned, teams } from './teams.js';
 import { users } from './users.js';
 import { clusters } from './clusters.js';
 import { operations } from './operations.js';
@@ -59,16 +59,19 @@ export const apps = pgTable(
   ],
 );
 
+/** Columns of a row that belongs to an app (and so to its team): removed with the app. */
+const appOwned = () => ({
+  ...teamOwned(),
+  appId: uuid('app_id')
+    .notNull()
+    .references(() => apps.id, { onDelete: 'cascade' }),
+});
+
 export const appProcesses = pgTable(
   'app_processes',
   {
     ...rowBase(),
-    teamId: uuid('team_id')
-      .notNull()
-      .references(() => teams.id, { onDelete: 'cascade' }),
-    appId: uuid('app_id')
-      .notNull()
-      .references(() => apps.id, { onDelete: 'cascade' }),
+    ...appOwned(),
     name: text('name').notNull(),
     units: integer('units').notNull().default(0),
   },
@@ -79,12 +82,7 @@ export const appUnits = pgTable(
   'app_units',
   {
     ...rowBase(),
-    teamId: uuid('team_id')
-      .notNull()
-      .references(() => teams.id, { onDelete: 'cascade' }),
-    appId: uuid('app_id')
-      .notNull()
-      .references(() => apps.id, { onDelete: 'cascade' }),
+    ...appOwned(),
     processId: uuid('process_id')
       .notNull()
       .references(() => appProcesses.id, { onDelete: 'cascade' }),
@@ -102,12 +100,7 @@ export const appEnvVars = pgTable(
   'app_env_vars',
   {
     ...rowBase(),
-    teamId: uuid('team_id')
-      .notNull()
-      .references(() => teams.id, { onDelete: 'cascade' }),
-    appId: uuid('app_id')
-      .notNull()
-      .references(() => apps.id, { onDelete: 'cascade' }),
+    ...appOwned(),
     name: text('name').notNull(),
     value: text('value').notNull(),
     secret: boolean('secret').notNull().default(false),
@@ -119,12 +112,7 @@ export const appCnames = pgTable(
   'app_cnames',
   {
     ...rowBase(),
-    teamId: uuid('team_id')
-      .notNull()
-      .references(() => teams.id, { onDelete: 'cascade' }),
-    appId: uuid('app_id')
-      .notNull()
-      .references(() => apps.id, { onDelete: 'cascade' }),
+    ...appOwned(),
     hostname: text('hostname').notNull(),
   },
   (t) => [
@@ -139,12 +127,7 @@ export const appGrants = pgTable(
   'app_grants',
   {
     ...rowBase(),
-    teamId: uuid('team_id')
-      .notNull()
-      .references(() => teams.id, { onDelete: 'cascade' }),
-    appId: uuid('app_id')
-      .notNull()
-      .references(() => apps.id, { onDelete: 'cascade' }),
+    ...appOwned(),
     granteeTeamId: uuid('grantee_team_id')
       .notNull()
       .references(() => teams.id, { onDelete: 'cascade' }),
@@ -160,12 +143,7 @@ export const deploys = pgTable(
   'deploys',
   {
     ...rowBase(),
-    teamId: uuid('team_id')
-      .notNull()
-      .references(() => teams.id, { onDelete: 'cascade' }),
-    appId: uuid('app_id')
-      .notNull()
-      .references(() => apps.id, { onDelete: 'cascade' }),
+    ...appOwned(),
     version: integer('version').notNull(),
     image: text('image'),
     commit: text('commit'),

@@ -2,15 +2,13 @@ import { sql } from 'drizzle-orm';
 import { bigint, boolean, date, index, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { rowBase } from './common.js';
 import { bucketVisibility } from './enums.js';
-import { teams } from './teams.js';
+import { teamOwned } from './teams.js';
 
 export const buckets = pgTable(
   'buckets',
   {
     ...rowBase(),
-    teamId: uuid('team_id')
-      .notNull()
-      .references(() => teams.id, { onDelete: 'cascade' }),
+    ...teamOwned(),
     name: text('name').notNull(),
     region: text('region').notNull(),
     versioning: boolean('versioning').notNull().default(false),
@@ -30,9 +28,7 @@ export const bucketUsage = pgTable(
   'bucket_usage',
   {
     ...rowBase(),
-    teamId: uuid('team_id')
-      .notNull()
-      .references(() => teams.id, { onDelete: 'cascade' }),
+    ...teamOwned(),
     bucketId: uuid('bucket_id').references(() => buckets.id, { onDelete: 'set null' }),
     day: date('day', { mode: 'string' }).notNull(),
     storedBytes: bigint('stored_bytes', { mode: 'bigint' })

@@ -1,7 +1,7 @@
 import { boolean, index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { rowBase } from './common.js';
 import { clusterStatus } from './enums.js';
-import { teams } from './teams.js';
+import { teamOwned, teams } from './teams.js';
 
 /** Catalog of the Kubernetes versions a cluster can run. */
 export const clusterVersions = pgTable('cluster_versions', {
@@ -34,9 +34,7 @@ export const nodePools = pgTable(
   'node_pools',
   {
     ...rowBase(),
-    teamId: uuid('team_id')
-      .notNull()
-      .references(() => teams.id, { onDelete: 'cascade' }),
+    ...teamOwned(),
     clusterId: uuid('cluster_id')
       .notNull()
       .references(() => clusters.id, { onDelete: 'cascade' }),

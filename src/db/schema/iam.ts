@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { check, index, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { rowBase } from './common.js';
 import { bindingScope, resourceType, roleScope } from './enums.js';
-import { teams } from './teams.js';
+import { teamOwned, teams } from './teams.js';
 import { serviceAccounts, users } from './users.js';
 
 /** Custom roles; the built-in ones (platform ADMIN, team OWNER/ADMIN/MEMBER/VIEWER) live in code. */
@@ -67,9 +67,7 @@ export const aclEntries = pgTable(
   'acl_entries',
   {
     ...rowBase(),
-    teamId: uuid('team_id')
-      .notNull()
-      .references(() => teams.id, { onDelete: 'cascade' }),
+    ...teamOwned(),
     userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
     serviceAccountId: uuid('service_account_id').references(() => serviceAccounts.id, { onDelete: 'cascade' }),
     permission: text('permission').notNull(),

@@ -1,7 +1,7 @@
 import { index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { at, rowBase } from './common.js';
 import { operationStatus, operationType } from './enums.js';
-import { teams } from './teams.js';
+import { teamOwned } from './teams.js';
 import { users } from './users.js';
 
 /**
@@ -13,9 +13,7 @@ export const operations = pgTable(
   'operations',
   {
     ...rowBase(),
-    teamId: uuid('team_id')
-      .notNull()
-      .references(() => teams.id, { onDelete: 'cascade' }),
+    ...teamOwned(),
     type: operationType('type').notNull(),
     targetType: text('target_type').notNull(),
     targetId: uuid('target_id').notNull(),

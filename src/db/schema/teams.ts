@@ -4,6 +4,13 @@ import { at, rowBase } from './common.js';
 import { invitationStatus, notificationState, teamRole } from './enums.js';
 import { users } from './users.js';
 
+/** The tenant key of a row a team owns: removed with the team. */
+export const teamOwned = () => ({
+  teamId: uuid('team_id')
+    .notNull()
+    .references(() => teams.id, { onDelete: 'cascade' }),
+});
+
 export const teams = pgTable(
   'teams',
   {
@@ -38,9 +45,7 @@ export const memberships = pgTable(
   'memberships',
   {
     ...rowBase(),
-    teamId: uuid('team_id')
-      .notNull()
-      .references(() => teams.id, { onDelete: 'cascade' }),
+    ...teamOwned(),
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
@@ -63,9 +68,7 @@ export const invitations = pgTable(
   'invitations',
   {
     ...rowBase(),
-    teamId: uuid('team_id')
-      .notNull()
-      .references(() => teams.id, { onDelete: 'cascade' }),
+    ...teamOwned(),
     email: text('email').notNull(),
     role: teamRole('role').notNull(),
     inviterId: uuid('inviter_id').references(() => users.id, { onDelete: 'set null' }),

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { check, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { at, rowBase } from './common.js';
 import { platformRole, userStatus } from './enums.js';
-import { teams } from './teams.js';
+import { teamOwned, teams } from './teams.js';
 
 export const users = pgTable(
   'users',
@@ -43,9 +43,7 @@ export const serviceAccounts = pgTable(
   'service_accounts',
   {
     ...rowBase(),
-    teamId: uuid('team_id')
-      .notNull()
-      .references(() => teams.id, { onDelete: 'cascade' }),
+    ...teamOwned(),
     name: text('name').notNull(),
     description: text('description').notNull().default(''),
     createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
