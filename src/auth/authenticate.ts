@@ -30,8 +30,9 @@ export async function authenticate(db: Db, header: string | undefined, logger: L
       .innerJoin(users, eq(users.id, sessions.userId))
       .where(and(eq(sessions.tokenHash, hash), isNull(sessions.endedAt), gt(sessions.expiresAt, now), eq(users.status, 'ACTIVE')));
     if (!row) return { viewer: null, failure: REFUSED };
-    if (!row.session.lastUsedAt || now.getTime() - row.session.lastUsedAt.getTime() > TOUCH_INTERVAL_MS)
-      touch(logger, () => db.update(sessions).set({ lastUsedAt: now }).where(eq(sessions.id, row.session.id)));
+    touchIfStale(logger, row.session.lastUsedAt, now, () =>
+      db.update(sessions).set({ lastUsedAt: now }).where(eq(sessions.id, row.session.id)),
+    );
     return { viewer: { user: row.user, via: 'SESSION', credentialId: row.session.id, scopes: null }, failure: null };
   }
 
@@ -49,13 +50,12 @@ export async function authenticate(db: Db, header: string | undefined, logger: L
         ),
       );
     if (!row) return { viewer: null, failure: REFUSED };
-    if (!row.token.lastUsedAt || now.getTime() - row.token.lastUsedAt.getTime() > TOUCH_INTERVAL_MS)
-      touch(logger, () =>
-        db
-          .update(apiTokens)
-          .set({ lastUsedAt: now })
-          .where(and(eq(apiTokens.id, row.token.id), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, now)))),
-      );
+    touchIfStale(logger, row.token.lastUsedAt, now, () =>
+      db
+        .update(apiTokens)
+        .set({ lastUsedAt: now })
+        .where(and(eq(apiTokens.id, row.token.id), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, now)))),
+    );
     const scopes = row.token.scopes ? new Set(row.token.scopes.filter(isPermission)) : null;
     return { viewer: { user: row.user, via: 'API_TOKEN', credentialId: row.token.id, scopes }, failure: null };
   }
@@ -63,7 +63,9 @@ export async function authenticate(db: Db, header: string | undefined, logger: L
   return { viewer: null, failure: REFUSED };
 }
 
-function touch(logger: Logger, write: () => PromiseLike<unknown>): void {
+/** Records a credential's use after the response, at most once per interval. */
+function touchIfStale(logger: Logger, lastUsedAt: Date | null, now: Date, write: () => PromiseLike<unknown>): void {
+  if (lastUsedAt && now.getTime() - lastUsedAt.getTime() <= TOUCH_INTERVAL_MS) return;
   setImmediate(() =>
     outsideStatementScope(() => Promise.resolve(write()).catch((error) => logger.warn({ err: error }, 'could not record token use'))),
   );

@@ -1,5 +1,6 @@
 import { Arg, Ctx, Field, InputType, Int, Mutation, ObjectType, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context.js';
+import { INPUT_ARG } from '../../graphql/inputs.js';
 import { DateTime } from '../../graphql/scalars.js';
 import { Payload, UserErrorCode, payload, userError } from '../../graphql/user-errors.js';
 import { User } from '../users/types.js';
@@ -99,18 +100,12 @@ export class RequestPasswordResetPayload extends Payload {}
 @Resolver()
 export class AccountResolver {
   @Mutation(() => SessionTokenPayload, { description: 'Creates an account and logs it in.' })
-  signUp(
-    @Arg('input', () => SignUpInput, { description: 'What to do; see the input type for each field.' }) input: SignUpInput,
-    @Ctx() ctx: Context,
-  ) {
+  signUp(@Arg('input', () => SignUpInput, INPUT_ARG) input: SignUpInput, @Ctx() ctx: Context) {
     return payload(() => accounts.signUp(ctx, { ...input, fullName: input.fullName ?? undefined }));
   }
 
   @Mutation(() => SessionTokenPayload, { description: 'Logs in with email and password; repeated failures are throttled.' })
-  logIn(
-    @Arg('input', () => LogInInput, { description: 'What to do; see the input type for each field.' }) input: LogInInput,
-    @Ctx() ctx: Context,
-  ) {
+  logIn(@Arg('input', () => LogInInput, INPUT_ARG) input: LogInInput, @Ctx() ctx: Context) {
     return payload(() => accounts.logIn(ctx, input));
   }
 
@@ -124,10 +119,7 @@ export class AccountResolver {
   }
 
   @Mutation(() => PasswordPayload, { description: 'Changes your password and ends your other sessions.' })
-  changePassword(
-    @Arg('input', () => ChangePasswordInput, { description: 'What to do; see the input type for each field.' }) input: ChangePasswordInput,
-    @Ctx() ctx: Context,
-  ) {
+  changePassword(@Arg('input', () => ChangePasswordInput, INPUT_ARG) input: ChangePasswordInput, @Ctx() ctx: Context) {
     return payload(() => accounts.changePassword(ctx, input));
   }
 
@@ -135,7 +127,7 @@ export class AccountResolver {
     description: 'Mails a password-reset token if the email is registered; answers the same either way.',
   })
   requestPasswordReset(
-    @Arg('input', () => RequestPasswordResetInput, { description: 'What to do; see the input type for each field.' })
+    @Arg('input', () => RequestPasswordResetInput, INPUT_ARG)
     input: RequestPasswordResetInput,
     @Ctx() ctx: Context,
   ) {
@@ -143,10 +135,7 @@ export class AccountResolver {
   }
 
   @Mutation(() => EmailVerificationPayload, { description: 'Confirms that you receive mail at your address, with the token mailed to it.' })
-  verifyEmail(
-    @Arg('input', () => VerifyEmailInput, { description: 'What to do; see the input type for each field.' }) input: VerifyEmailInput,
-    @Ctx() ctx: Context,
-  ) {
+  verifyEmail(@Arg('input', () => VerifyEmailInput, INPUT_ARG) input: VerifyEmailInput, @Ctx() ctx: Context) {
     return payload(() => accounts.verifyEmail(ctx, input));
   }
 
@@ -164,10 +153,7 @@ export class AccountResolver {
   }
 
   @Mutation(() => PasswordPayload, { description: 'Sets a new password with a reset token and ends every session of the account.' })
-  resetPassword(
-    @Arg('input', () => ResetPasswordInput, { description: 'What to do; see the input type for each field.' }) input: ResetPasswordInput,
-    @Ctx() ctx: Context,
-  ) {
+  resetPassword(@Arg('input', () => ResetPasswordInput, INPUT_ARG) input: ResetPasswordInput, @Ctx() ctx: Context) {
     return payload(() => accounts.resetPassword(ctx, input));
   }
 }

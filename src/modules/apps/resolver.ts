@@ -3,7 +3,7 @@ import { asc } from 'drizzle-orm';
 import { plans, platforms, pools } from '../../db/schema/index.js';
 import type { Context } from '../../graphql/context.js';
 import { notFound } from '../../graphql/errors.js';
-import { withoutNulls } from '../../graphql/inputs.js';
+import { INPUT_ARG, withoutNulls } from '../../graphql/inputs.js';
 import { registerNodeType } from '../../graphql/node-registry.js';
 import { idOf, toGlobalId } from '../../graphql/relay.js';
 import { payload } from '../../graphql/user-errors.js';
@@ -170,34 +170,25 @@ export class AppResolver {
   }
 
   @Mutation(() => AppPayload, { description: 'Creates an app in a team, within the team’s app limit.' })
-  createApp(
-    @Arg('input', () => CreateAppInput, { description: 'What to do; see the input type for each field.' }) input: CreateAppInput,
-    @Ctx() ctx: Context,
-  ) {
+  createApp(@Arg('input', () => CreateAppInput, INPUT_ARG) input: CreateAppInput, @Ctx() ctx: Context) {
     const { teamId, ...rest } = input;
     return payload(() => appService.createApp(ctx, teamIdOf(teamId), withoutNulls(rest)));
   }
 
   @Mutation(() => AppPayload, { description: 'Changes an app’s description, plan, pool, tags or lock, or moves it to another team.' })
-  updateApp(
-    @Arg('input', () => UpdateAppInput, { description: 'What to do; see the input type for each field.' }) input: UpdateAppInput,
-    @Ctx() ctx: Context,
-  ) {
+  updateApp(@Arg('input', () => UpdateAppInput, INPUT_ARG) input: UpdateAppInput, @Ctx() ctx: Context) {
     const { appId, teamId, ...rest } = input;
     return payload(() => appService.updateApp(ctx, appIdOf(appId), withoutNulls(rest), teamId ? teamIdOf(teamId) : undefined));
   }
 
   @Mutation(() => DeleteAppPayload, { description: 'Deletes an app with its units, env, cnames and deploys.' })
-  deleteApp(
-    @Arg('input', () => DeleteAppInput, { description: 'What to do; see the input type for each field.' }) input: DeleteAppInput,
-    @Ctx() ctx: Context,
-  ) {
+  deleteApp(@Arg('input', () => DeleteAppInput, INPUT_ARG) input: DeleteAppInput, @Ctx() ctx: Context) {
     return payload(async () => ({ deletedAppId: toGlobalId('App', (await appService.deleteApp(ctx, appIdOf(input.appId))).app.id) }));
   }
 
   @Mutation(() => AppPayload, { description: 'Starts a stopped, sleeping or failed app (or one process).' })
   startApp(
-    @Arg('input', () => StartAppInput, { description: 'What to do; see the input type for each field.' })
+    @Arg('input', () => StartAppInput, INPUT_ARG)
     input: InstanceType<typeof StartAppInput>,
     @Ctx() ctx: Context,
   ) {
@@ -206,7 +197,7 @@ export class AppResolver {
 
   @Mutation(() => AppPayload, { description: 'Stops an app (or one process).' })
   stopApp(
-    @Arg('input', () => StopAppInput, { description: 'What to do; see the input type for each field.' })
+    @Arg('input', () => StopAppInput, INPUT_ARG)
     input: InstanceType<typeof StopAppInput>,
     @Ctx() ctx: Context,
   ) {
@@ -215,7 +206,7 @@ export class AppResolver {
 
   @Mutation(() => AppPayload, { description: 'Restarts a running app’s units (or one process’s).' })
   restartApp(
-    @Arg('input', () => RestartAppInput, { description: 'What to do; see the input type for each field.' })
+    @Arg('input', () => RestartAppInput, INPUT_ARG)
     input: InstanceType<typeof RestartAppInput>,
     @Ctx() ctx: Context,
   ) {
@@ -224,7 +215,7 @@ export class AppResolver {
 
   @Mutation(() => AppPayload, { description: 'Puts a running app (or one process) to sleep.' })
   sleepApp(
-    @Arg('input', () => SleepAppInput, { description: 'What to do; see the input type for each field.' })
+    @Arg('input', () => SleepAppInput, INPUT_ARG)
     input: InstanceType<typeof SleepAppInput>,
     @Ctx() ctx: Context,
   ) {
@@ -233,7 +224,7 @@ export class AppResolver {
 
   @Mutation(() => AppPayload, { description: 'Adds units to a process, within the app’s unit limit.' })
   addUnits(
-    @Arg('input', () => AddUnitsInput, { description: 'What to do; see the input type for each field.' })
+    @Arg('input', () => AddUnitsInput, INPUT_ARG)
     input: InstanceType<typeof AddUnitsInput>,
     @Ctx() ctx: Context,
   ) {
@@ -243,7 +234,7 @@ export class AppResolver {
 
   @Mutation(() => AppPayload, { description: 'Removes units from a process, newest first.' })
   removeUnits(
-    @Arg('input', () => RemoveUnitsInput, { description: 'What to do; see the input type for each field.' })
+    @Arg('input', () => RemoveUnitsInput, INPUT_ARG)
     input: InstanceType<typeof RemoveUnitsInput>,
     @Ctx() ctx: Context,
   ) {
@@ -252,10 +243,7 @@ export class AppResolver {
   }
 
   @Mutation(() => AppPayload, { description: 'Sets environment variables; running units restart unless noRestart.' })
-  setEnv(
-    @Arg('input', () => SetEnvInput, { description: 'What to do; see the input type for each field.' }) input: SetEnvInput,
-    @Ctx() ctx: Context,
-  ) {
+  setEnv(@Arg('input', () => SetEnvInput, INPUT_ARG) input: SetEnvInput, @Ctx() ctx: Context) {
     return payload(() =>
       config.setEnv(ctx, appIdOf(input.appId), {
         variables: input.variables.map((v) => ({ name: v.name, value: v.value, secret: v.secret ?? false })),
@@ -265,16 +253,13 @@ export class AppResolver {
   }
 
   @Mutation(() => AppPayload, { description: 'Removes environment variables; running units restart unless noRestart.' })
-  unsetEnv(
-    @Arg('input', () => UnsetEnvInput, { description: 'What to do; see the input type for each field.' }) input: UnsetEnvInput,
-    @Ctx() ctx: Context,
-  ) {
+  unsetEnv(@Arg('input', () => UnsetEnvInput, INPUT_ARG) input: UnsetEnvInput, @Ctx() ctx: Context) {
     return payload(() => config.unsetEnv(ctx, appIdOf(input.appId), { names: input.names, noRestart: input.noRestart ?? false }));
   }
 
   @Mutation(() => AppPayload, { description: 'Points a hostname at the app.' })
   addCname(
-    @Arg('input', () => AddCnameInput, { description: 'What to do; see the input type for each field.' })
+    @Arg('input', () => AddCnameInput, INPUT_ARG)
     input: InstanceType<typeof AddCnameInput>,
     @Ctx() ctx: Context,
   ) {
@@ -283,7 +268,7 @@ export class AppResolver {
 
   @Mutation(() => AppPayload, { description: 'Removes a hostname from the app.' })
   removeCname(
-    @Arg('input', () => RemoveCnameInput, { description: 'What to do; see the input type for each field.' })
+    @Arg('input', () => RemoveCnameInput, INPUT_ARG)
     input: InstanceType<typeof RemoveCnameInput>,
     @Ctx() ctx: Context,
   ) {
@@ -292,7 +277,7 @@ export class AppResolver {
 
   @Mutation(() => AppPayload, { description: 'Gives another team access to the app: its members hold their role’s app permissions on it.' })
   grantAppAccess(
-    @Arg('input', () => GrantAppAccessInput, { description: 'What to do; see the input type for each field.' })
+    @Arg('input', () => GrantAppAccessInput, INPUT_ARG)
     input: InstanceType<typeof GrantAppAccessInput>,
     @Ctx() ctx: Context,
   ) {
@@ -301,7 +286,7 @@ export class AppResolver {
 
   @Mutation(() => AppPayload, { description: 'Takes a granted team’s access to the app away (not the owner team’s).' })
   revokeAppAccess(
-    @Arg('input', () => RevokeAppAccessInput, { description: 'What to do; see the input type for each field.' })
+    @Arg('input', () => RevokeAppAccessInput, INPUT_ARG)
     input: InstanceType<typeof RevokeAppAccessInput>,
     @Ctx() ctx: Context,
   ) {
@@ -309,27 +294,18 @@ export class AppResolver {
   }
 
   @Mutation(() => DeployPayload, { description: 'Deploys an image or a commit as the app’s next version.' })
-  deployApp(
-    @Arg('input', () => DeployAppInput, { description: 'What to do; see the input type for each field.' }) input: DeployAppInput,
-    @Ctx() ctx: Context,
-  ) {
+  deployApp(@Arg('input', () => DeployAppInput, INPUT_ARG) input: DeployAppInput, @Ctx() ctx: Context) {
     const { appId, ...rest } = input;
     return payload(() => deployService.deployApp(ctx, appIdOf(appId), withoutNulls(rest)));
   }
 
   @Mutation(() => DeployPayload, { description: 'Deploys an earlier version’s image again, as the next version, marked as a rollback.' })
-  rollbackApp(
-    @Arg('input', () => RollbackAppInput, { description: 'What to do; see the input type for each field.' }) input: RollbackAppInput,
-    @Ctx() ctx: Context,
-  ) {
+  rollbackApp(@Arg('input', () => RollbackAppInput, INPUT_ARG) input: RollbackAppInput, @Ctx() ctx: Context) {
     return payload(() => deployService.rollbackApp(ctx, appIdOf(input.appId), input.version));
   }
 
   @Mutation(() => AppPayload, { description: 'Sets an app’s unit limit (platform admins; tsuru app quota).' })
-  setAppQuota(
-    @Arg('input', () => SetAppQuotaInput, { description: 'What to do; see the input type for each field.' }) input: SetAppQuotaInput,
-    @Ctx() ctx: Context,
-  ) {
+  setAppQuota(@Arg('input', () => SetAppQuotaInput, INPUT_ARG) input: SetAppQuotaInput, @Ctx() ctx: Context) {
     return payload(() => appService.setAppQuota(ctx, appIdOf(input.appId), input.unitLimit ?? null));
   }
 }

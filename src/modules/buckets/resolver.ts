@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context.js';
 import { badInput } from '../../graphql/errors.js';
-import { withoutNulls } from '../../graphql/inputs.js';
+import { INPUT_ARG, withoutNulls } from '../../graphql/inputs.js';
 import { registerNodeType } from '../../graphql/node-registry.js';
 import { idOf, toGlobalId } from '../../graphql/relay.js';
 import { Payload, payload } from '../../graphql/user-errors.js';
@@ -108,28 +108,19 @@ export class BucketResolver {
   }
 
   @Mutation(() => BucketPayload, { description: 'Creates a bucket in a team, within the team’s bucket limit.' })
-  createBucket(
-    @Arg('input', () => CreateBucketInput, { description: 'What to do; see the input type for each field.' }) input: CreateBucketInput,
-    @Ctx() ctx: Context,
-  ) {
+  createBucket(@Arg('input', () => CreateBucketInput, INPUT_ARG) input: CreateBucketInput, @Ctx() ctx: Context) {
     const { teamId, ...rest } = input;
     return payload(() => service.createBucket(ctx, idOf('Team', teamId, 'teamId'), withoutNulls(rest)));
   }
 
   @Mutation(() => BucketPayload, { description: 'Changes a bucket’s versioning or visibility.' })
-  updateBucket(
-    @Arg('input', () => UpdateBucketInput, { description: 'What to do; see the input type for each field.' }) input: UpdateBucketInput,
-    @Ctx() ctx: Context,
-  ) {
+  updateBucket(@Arg('input', () => UpdateBucketInput, INPUT_ARG) input: UpdateBucketInput, @Ctx() ctx: Context) {
     const { bucketId, ...rest } = input;
     return payload(() => service.updateBucket(ctx, idOf('Bucket', bucketId, 'bucketId'), withoutNulls(rest)));
   }
 
   @Mutation(() => DeleteBucketPayload, { description: 'Deletes a bucket; one that still holds objects only with force.' })
-  deleteBucket(
-    @Arg('input', () => DeleteBucketInput, { description: 'What to do; see the input type for each field.' }) input: DeleteBucketInput,
-    @Ctx() ctx: Context,
-  ) {
+  deleteBucket(@Arg('input', () => DeleteBucketInput, INPUT_ARG) input: DeleteBucketInput, @Ctx() ctx: Context) {
     return payload(async () => {
       const { bucket } = await service.deleteBucket(ctx, idOf('Bucket', input.bucketId, 'bucketId'), input.force ?? false);
       return { deletedBucketId: toGlobalId('Bucket', bucket.id) };

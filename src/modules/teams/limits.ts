@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { teams } from '../../db/schema/index.js';
 import type { Context } from '../../graphql/context.js';
 import { forbidden, notFound } from '../../graphql/errors.js';
-import { withoutNulls } from '../../graphql/inputs.js';
+import { INPUT_ARG, withoutNulls } from '../../graphql/inputs.js';
 import { idOf } from '../../graphql/relay.js';
 import { BigIntScalar } from '../../graphql/scalars.js';
 import { Payload, payload } from '../../graphql/user-errors.js';
@@ -115,10 +115,7 @@ export class TeamLimitsResolver {
   }
 
   @Mutation(() => SetTeamLimitsPayload, { description: 'Sets several limits of a team at once (platform admins; Storj limits API).' })
-  setTeamLimits(
-    @Arg('input', () => SetTeamLimitsInput, { description: 'What to do; see the input type for each field.' }) input: SetTeamLimitsInput,
-    @Ctx() ctx: Context,
-  ) {
+  setTeamLimits(@Arg('input', () => SetTeamLimitsInput, INPUT_ARG) input: SetTeamLimitsInput, @Ctx() ctx: Context) {
     const { teamId, ...limits } = input;
     return payload(() => setTeamLimits(ctx, idOf('Team', teamId, 'teamId'), withoutNulls(limits)));
   }

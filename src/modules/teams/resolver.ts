@@ -5,7 +5,7 @@ import { notFound } from '../../graphql/errors.js';
 import { idOf, toGlobalId } from '../../graphql/relay.js';
 import { registerNodeType } from '../../graphql/node-registry.js';
 import { payload } from '../../graphql/user-errors.js';
-import { withoutNulls } from '../../graphql/inputs.js';
+import { INPUT_ARG, withoutNulls } from '../../graphql/inputs.js';
 import { User } from '../users/types.js';
 import { userById } from '../users/loaders.js';
 import {
@@ -120,18 +120,12 @@ export class TeamResolver {
   }
 
   @Mutation(() => CreateTeamPayload, { description: 'Creates a team owned by you, within your teamLimit.' })
-  createTeam(
-    @Arg('input', () => CreateTeamInput, { description: 'What to do; see the input type for each field.' }) input: CreateTeamInput,
-    @Ctx() ctx: Context,
-  ) {
+  createTeam(@Arg('input', () => CreateTeamInput, INPUT_ARG) input: CreateTeamInput, @Ctx() ctx: Context) {
     return payload(() => teamService.createTeam(ctx, input));
   }
 
   @Mutation(() => UpdateTeamPayload, { description: 'Changes a team’s slug, name, description or tags (team:update).' })
-  updateTeam(
-    @Arg('input', () => UpdateTeamInput, { description: 'What to do; see the input type for each field.' }) input: UpdateTeamInput,
-    @Ctx() ctx: Context,
-  ) {
+  updateTeam(@Arg('input', () => UpdateTeamInput, INPUT_ARG) input: UpdateTeamInput, @Ctx() ctx: Context) {
     const { teamId, ...change } = input;
     return payload(() => teamService.updateTeam(ctx, teamIdOf(teamId), withoutNulls(change)));
   }
@@ -139,10 +133,7 @@ export class TeamResolver {
   @Mutation(() => DeleteTeamPayload, {
     description: 'Deletes a team (OWNER only); refused while it owns apps, clusters or buckets, or has bucket usage this month.',
   })
-  deleteTeam(
-    @Arg('input', () => DeleteTeamInput, { description: 'What to do; see the input type for each field.' }) input: DeleteTeamInput,
-    @Ctx() ctx: Context,
-  ) {
+  deleteTeam(@Arg('input', () => DeleteTeamInput, INPUT_ARG) input: DeleteTeamInput, @Ctx() ctx: Context) {
     return payload(async () => {
       const { deletedTeamId } = await teamService.deleteTeam(ctx, teamIdOf(input.teamId));
       return { deletedTeamId: toGlobalId('Team', deletedTeamId) };
@@ -150,16 +141,13 @@ export class TeamResolver {
   }
 
   @Mutation(() => InviteMemberPayload, { description: 'Invites an email address to the team (PM2 add_user); the token goes out by mail.' })
-  inviteMember(
-    @Arg('input', () => InviteMemberInput, { description: 'What to do; see the input type for each field.' }) input: InviteMemberInput,
-    @Ctx() ctx: Context,
-  ) {
+  inviteMember(@Arg('input', () => InviteMemberInput, INPUT_ARG) input: InviteMemberInput, @Ctx() ctx: Context) {
     return payload(() => memberships.inviteMember(ctx, teamIdOf(input.teamId), input));
   }
 
   @Mutation(() => AcceptInvitationPayload, { description: 'Joins a team by accepting an invitation, by token or by ID.' })
   acceptInvitation(
-    @Arg('input', () => AcceptInvitationInput, { description: 'What to do; see the input type for each field.' })
+    @Arg('input', () => AcceptInvitationInput, INPUT_ARG)
     input: AcceptInvitationInput,
     @Ctx() ctx: Context,
   ) {
@@ -175,7 +163,7 @@ export class TeamResolver {
     description: 'Withdraws a pending invitation (team managers) or declines one addressed to you.',
   })
   revokeInvitation(
-    @Arg('input', () => RevokeInvitationInput, { description: 'What to do; see the input type for each field.' })
+    @Arg('input', () => RevokeInvitationInput, INPUT_ARG)
     input: RevokeInvitationInput,
     @Ctx() ctx: Context,
   ) {
@@ -183,10 +171,7 @@ export class TeamResolver {
   }
 
   @Mutation(() => RemoveMemberPayload, { description: 'Removes a member from a team (team:members:manage); not the owner.' })
-  removeMember(
-    @Arg('input', () => RemoveMemberInput, { description: 'What to do; see the input type for each field.' }) input: RemoveMemberInput,
-    @Ctx() ctx: Context,
-  ) {
+  removeMember(@Arg('input', () => RemoveMemberInput, INPUT_ARG) input: RemoveMemberInput, @Ctx() ctx: Context) {
     return payload(async () => {
       const { membership } = await memberships.removeMember(ctx, idOf('Membership', input.membershipId, 'membershipId'));
       return {
@@ -199,16 +184,13 @@ export class TeamResolver {
   @Mutation(() => MembershipPayload, {
     description: 'Changes a member’s role (PM2 promote_user); not the owner’s, and not above your own.',
   })
-  setMemberRole(
-    @Arg('input', () => SetMemberRoleInput, { description: 'What to do; see the input type for each field.' }) input: SetMemberRoleInput,
-    @Ctx() ctx: Context,
-  ) {
+  setMemberRole(@Arg('input', () => SetMemberRoleInput, INPUT_ARG) input: SetMemberRoleInput, @Ctx() ctx: Context) {
     return payload(() => memberships.setMemberRole(ctx, idOf('Membership', input.membershipId, 'membershipId'), input.role));
   }
 
   @Mutation(() => TransferTeamOwnershipPayload, { description: 'Makes another member the owner; you become ADMIN (OWNER only).' })
   transferTeamOwnership(
-    @Arg('input', () => TransferTeamOwnershipInput, { description: 'What to do; see the input type for each field.' })
+    @Arg('input', () => TransferTeamOwnershipInput, INPUT_ARG)
     input: TransferTeamOwnershipInput,
     @Ctx() ctx: Context,
   ) {
@@ -216,10 +198,7 @@ export class TeamResolver {
   }
 
   @Mutation(() => RemoveMemberPayload, { description: 'Leaves a team you are a member of; the owner cannot leave.' })
-  leaveTeam(
-    @Arg('input', () => LeaveTeamInput, { description: 'What to do; see the input type for each field.' }) input: LeaveTeamInput,
-    @Ctx() ctx: Context,
-  ) {
+  leaveTeam(@Arg('input', () => LeaveTeamInput, INPUT_ARG) input: LeaveTeamInput, @Ctx() ctx: Context) {
     return payload(async () => {
       const { membership } = await memberships.leaveTeam(ctx, teamIdOf(input.teamId));
       return { deletedMembershipId: toGlobalId('Membership', membership.id), team: null };
@@ -228,7 +207,7 @@ export class TeamResolver {
 
   @Mutation(() => MembershipPayload, { description: 'Sets how you are notified of a team’s events (PM2 manage_notif).' })
   setMemberNotification(
-    @Arg('input', () => SetMemberNotificationInput, { description: 'What to do; see the input type for each field.' })
+    @Arg('input', () => SetMemberNotificationInput, INPUT_ARG)
     input: SetMemberNotificationInput,
     @Ctx() ctx: Context,
   ) {
@@ -237,7 +216,7 @@ export class TeamResolver {
 
   @Mutation(() => MembershipPayload, { description: 'Replaces your options in a team (PM2 user_options).' })
   updateMemberOptions(
-    @Arg('input', () => UpdateMemberOptionsInput, { description: 'What to do; see the input type for each field.' })
+    @Arg('input', () => UpdateMemberOptionsInput, INPUT_ARG)
     input: UpdateMemberOptionsInput,
     @Ctx() ctx: Context,
   ) {

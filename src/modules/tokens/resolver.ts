@@ -1,5 +1,6 @@
 import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context.js';
+import { INPUT_ARG } from '../../graphql/inputs.js';
 import { registerNodeType } from '../../graphql/node-registry.js';
 import { idOf } from '../../graphql/relay.js';
 import { payload } from '../../graphql/user-errors.js';
@@ -37,18 +38,12 @@ export class ApiTokenResolver {
   }
 
   @Mutation(() => ApiTokenSecretPayload, { description: 'Creates an API token; the payload holds its secret, shown only this once.' })
-  createApiToken(
-    @Arg('input', () => CreateApiTokenInput, { description: 'What to do; see the input type for each field.' }) input: CreateApiTokenInput,
-    @Ctx() ctx: Context,
-  ) {
+  createApiToken(@Arg('input', () => CreateApiTokenInput, INPUT_ARG) input: CreateApiTokenInput, @Ctx() ctx: Context) {
     return payload(() => tokens.createApiToken(ctx, input));
   }
 
   @Mutation(() => RevokeApiTokenPayload, { description: 'Revokes one of your API tokens; it is refused from then on.' })
-  revokeApiToken(
-    @Arg('input', () => RevokeApiTokenInput, { description: 'What to do; see the input type for each field.' }) input: RevokeApiTokenInput,
-    @Ctx() ctx: Context,
-  ) {
+  revokeApiToken(@Arg('input', () => RevokeApiTokenInput, INPUT_ARG) input: RevokeApiTokenInput, @Ctx() ctx: Context) {
     return payload(() => tokens.revokeApiToken(ctx, idOf('ApiToken', input.id, 'id')));
   }
 
@@ -56,7 +51,7 @@ export class ApiTokenResolver {
     description: 'Gives one of your API tokens a new secret (shown only this once); the old secret stops working.',
   })
   regenerateApiToken(
-    @Arg('input', () => RegenerateApiTokenInput, { description: 'What to do; see the input type for each field.' })
+    @Arg('input', () => RegenerateApiTokenInput, INPUT_ARG)
     input: RegenerateApiTokenInput,
     @Ctx() ctx: Context,
   ) {
@@ -77,10 +72,7 @@ export class SessionResolver {
   }
 
   @Mutation(() => RevokeSessionPayload, { description: 'Ends one of your sessions (for example a lost device’s).' })
-  revokeSession(
-    @Arg('input', () => RevokeSessionInput, { description: 'What to do; see the input type for each field.' }) input: RevokeSessionInput,
-    @Ctx() ctx: Context,
-  ) {
+  revokeSession(@Arg('input', () => RevokeSessionInput, INPUT_ARG) input: RevokeSessionInput, @Ctx() ctx: Context) {
     return payload(() => tokens.revokeSession(ctx, idOf('Session', input.id, 'id')));
   }
 }

@@ -4,7 +4,7 @@ import { ConnectionArgs } from '../../graphql/connection.js';
 import { registerNodeType } from '../../graphql/node-registry.js';
 import { idOf, toGlobalId } from '../../graphql/relay.js';
 import { payload } from '../../graphql/user-errors.js';
-import { withoutNulls } from '../../graphql/inputs.js';
+import { INPUT_ARG, withoutNulls } from '../../graphql/inputs.js';
 import { invitationsOfUser, membershipsOfUser, teamsOfUser } from '../teams/loaders.js';
 import {
   InvitationConnection,
@@ -92,24 +92,18 @@ export class UserResolver {
   }
 
   @Mutation(() => UserPayload, { description: 'Changes your name, short name or email.' })
-  updateViewer(
-    @Arg('input', () => UpdateViewerInput, { description: 'What to do; see the input type for each field.' }) input: UpdateViewerInput,
-    @Ctx() ctx: Context,
-  ) {
+  updateViewer(@Arg('input', () => UpdateViewerInput, INPUT_ARG) input: UpdateViewerInput, @Ctx() ctx: Context) {
     return payload(() => service.updateViewer(ctx, withoutNulls(input)));
   }
 
   @Mutation(() => DeleteUserPayload, { description: 'Deletes your account; refused while you own a team.' })
-  deleteViewer(
-    @Arg('input', () => DeleteViewerInput, { description: 'What to do; see the input type for each field.' }) input: DeleteViewerInput,
-    @Ctx() ctx: Context,
-  ) {
+  deleteViewer(@Arg('input', () => DeleteViewerInput, INPUT_ARG) input: DeleteViewerInput, @Ctx() ctx: Context) {
     return payload(async () => ({ deletedUserId: toGlobalId('User', (await service.deleteViewer(ctx, input)).deletedUserId) }));
   }
 
   @Mutation(() => UserPayload, { description: 'Creates a user (platform admins).' })
   adminCreateUser(
-    @Arg('input', () => AdminCreateUserInput, { description: 'What to do; see the input type for each field.' })
+    @Arg('input', () => AdminCreateUserInput, INPUT_ARG)
     input: AdminCreateUserInput,
     @Ctx() ctx: Context,
   ) {
@@ -118,7 +112,7 @@ export class UserResolver {
 
   @Mutation(() => UserPayload, { description: 'Changes a user’s email, names, team limit, status or platform role (platform admins).' })
   adminUpdateUser(
-    @Arg('input', () => AdminUpdateUserInput, { description: 'What to do; see the input type for each field.' })
+    @Arg('input', () => AdminUpdateUserInput, INPUT_ARG)
     input: AdminUpdateUserInput,
     @Ctx() ctx: Context,
   ) {
@@ -128,7 +122,7 @@ export class UserResolver {
 
   @Mutation(() => DeleteUserPayload, { description: 'Deletes a user (platform admins); refused while they own teams.' })
   adminDeleteUser(
-    @Arg('input', () => AdminDeleteUserInput, { description: 'What to do; see the input type for each field.' })
+    @Arg('input', () => AdminDeleteUserInput, INPUT_ARG)
     input: AdminDeleteUserInput,
     @Ctx() ctx: Context,
   ) {
