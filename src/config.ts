@@ -36,6 +36,19 @@ const schema = z
     EXPOSE_SQL_STATS: flag.default(false),
     MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(12),
     MAX_QUERY_NODES: z.coerce.number().int().min(100).default(100_000),
+    PROVISIONER_STEP_MS: z.coerce
+      .number({ error: 'must be a whole number of milliseconds' })
+      .int('must be a whole number of milliseconds')
+      .min(0, 'must be 0 or more milliseconds')
+      .max(600_000, 'must be at most 600000 (ten minutes)')
+      .default(1000),
+    OPERATION_WORKERS: z.coerce
+      .number({ error: 'must be a whole number' })
+      .int('must be a whole number')
+      .min(0, 'must be 0 (no worker in this process) or more')
+      .max(64, 'must be at most 64')
+      .default(4),
+    OPERATION_LEASE_SECONDS: seconds(30),
   })
   .refine((c) => !c.ADMIN_EMAIL === !c.ADMIN_PASSWORD, {
     message: 'ADMIN_EMAIL and ADMIN_PASSWORD must be set together',
@@ -65,6 +78,12 @@ export interface Config {
   maxQueryDepth: number;
   /** Queries that could return more objects (connections' page sizes multiplied) are refused before they run. */
   maxQueryNodes: number;
+  /** How long each step of the simulated provisioner takes. */
+  provisionerStepMs: number;
+  /** Operations this process runs at once; 0 runs none here (another replica works the queue). */
+  operationWorkers: number;
+  /** A worker that stops renewing its claim for this long is presumed dead; another resumes its operation. */
+  operationLeaseSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -96,5 +115,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     exposeSqlStats: c.EXPOSE_SQL_STATS,
     maxQueryDepth: c.MAX_QUERY_DEPTH,
     maxQueryNodes: c.MAX_QUERY_NODES,
+    provisionerStepMs: c.PROVISIONER_STEP_MS,
+    operationWorkers: c.OPERATION_WORKERS,
+    operationLeaseSeconds: c.OPERATION_LEASE_SECONDS,
   };
 }

@@ -6,6 +6,7 @@ import { startServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import { LogMailer, Mail } from './mail/mail.js';
 import { EventBus } from './modules/events/bus.js';
+import { SimulatedProvisioner } from './modules/operations/provisioner.js';
 
 async function main(): Promise<void> {
   let config;
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
     mail: new Mail(database, new LogMailer(logger), logger),
     loginThrottle: new LoginThrottle(config.loginMaxFailures, config.loginFailureWindowSeconds),
     events: new EventBus(database, logger),
+    provisioner: new SimulatedProvisioner(config.provisionerStepMs),
   });
 
   const lines = [`Graphplane is running.`, `  GraphQL endpoint and playground: ${server.url}`];

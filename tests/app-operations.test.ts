@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type GqlResult, type TestServer } from './support/server.js';
-import { USER_ERRORS } from './support/api.js';
+import { api, USER_ERRORS } from './support/api.js';
 
 /**
  * Operations on apps (issue 3): lifecycle, units and the unit limit, env vars, cnames, deploys
@@ -16,7 +16,10 @@ let viewer: User;
 let stranger: User;
 let team: { id: string; slug: string };
 
-const APP = 'app { name state units { process status } processes { name units } }';
+const APP_FIELDS = 'name state units { process status } processes { name units }';
+const APP = `app { ${APP_FIELDS} }`;
+
+const { ok, settled } = api(() => server);
 
 /** The top-level errors without their source locations. */
 const errorsOf = (r: GqlResult) =>
@@ -48,10 +51,17 @@ async function readApp(name: string, selection: string, token = owner.token) {
   return r.body.data!.app;
 }
 
+/** Deploys and waits, as a client would, for the deploy's operation to finish. */
 async function deploy(appId: string, image: string) {
-  const payload = await run('deployApp', { appId, image }, `deploy { id version status } ${USER_ERRORS}`);
+  const payload = await run('deployApp', { appId, image }, `deploy { id version } operation { id } ${USER_ERRORS}`);
   expect(payload.userErrors).toEqual([]);
-  return payload.deploy as { id: string; version: number; status: string };
+  expect(await settled(payload.operation.id, owner.token)).toEqual({ status: 'DONE', progress: 100, error: null });
+  const { node } = await ok(
+    `query($id: ID!) { node(id: $id) { ... on Deploy { id version status } } }`,
+    { id: payload.deploy.id },
+    owner.token,
+  );
+  return node as { id: string; version: number; status: string };
 }
 
 beforeAll(async () => {
@@ -95,15 +105,13 @@ describe('lifecycle', () => {
       userErrors: [{ field: null, code: 'INVALID_STATE', message: 'life has no units; deploy the app or add units first.' }],
     });
 
-    const deployed = await run(
-      'deployApp',
-      { appId: app.id, image: 'registry.example.com/life:1' },
-      `deploy { version status origin image commit } ${APP} ${USER_ERRORS}`,
-    );
-    expect(deployed).toEqual({
-      deploy: { version: 1, status: 'SUCCEEDED', origin: 'IMAGE', image: 'registry.example.com/life:1', commit: null },
-      app: { name: 'life', state: 'RUNNING', units: [{ process: 'web', status: 'STARTED' }], processes: [{ name: 'web', units: 1 }] },
-      userErrors: [],
+    const deployed = await deploy(app.id, 'registry.example.com/life:1');
+    expect(deployed).toEqual({ id: expect.any(String), version: 1, status: 'SUCCEEDED' });
+    expect(await readApp('life', APP_FIELDS)).toEqual({
+      name: 'life',
+      state: 'RUNNING',
+      units: [{ process: 'web', status: 'STARTED' }],
+      processes: [{ name: 'web', units: 1 }],
     });
 
     expect(await run('stopApp', { appId: app.id })).toEqual({
@@ -762,13 +770,14 @@ describe('deploys', () => {
         userErrors: [{ field: ['input', 'commit'], code: 'INVALID', message: hex }],
       });
     }
+    // Accepted deploys are queued: PENDING until their operation releases them.
     expect(await run('deployApp', { appId: app.id, commit: 'abcdef1', message: 'first' }, DEPLOY)).toEqual({
-      deploy: { version: 1, origin: 'GIT', image: null, commit: 'abcdef1', message: 'first', status: 'SUCCEEDED' },
+      deploy: { version: 1, origin: 'GIT', image: null, commit: 'abcdef1', message: 'first', status: 'PENDING' },
       userErrors: [],
     });
     const full = '0123456789abcdef0123456789abcdef01234567';
     expect(await run('deployApp', { appId: app.id, commit: full }, DEPLOY)).toEqual({
-      deploy: { version: 2, origin: 'GIT', image: null, commit: full, message: '', status: 'SUCCEEDED' },
+      deploy: { version: 2, origin: 'GIT', image: null, commit: full, message: '', status: 'PENDING' },
       userErrors: [],
     });
     // Refused deploys used no version numbers.
@@ -791,7 +800,7 @@ describe('deploys', () => {
         origin: 'ROLLBACK',
         image: 'registry.example.com/history:1',
         message: 'Rollback to version 1',
-        status: 'SUCCEEDED',
+        status: 'PENDING',
         rollbackOf: { version: 1, image: 'registry.example.com/history:1' },
       },
       app: { state: 'RUNNING' },

@@ -26,7 +26,7 @@ let acme: TeamRef;
 let partner: TeamRef;
 let granteeMembership: string;
 
-const { ok, newTeam, addMember } = api(() => server);
+const { ok, newTeam, addMember, settled } = api(() => server);
 
 const forbiddenMessage = (permission: string, action: string) => `You need the ${permission} permission to ${action}.`;
 
@@ -52,7 +52,8 @@ const CREATE = `mutation($input: CreateAppInput!) { createApp(input: $input) { a
 const UPDATE = `mutation($input: UpdateAppInput!) { updateApp(input: $input) { app { ${APP_FIELDS} team { slug } } ${USER_ERRORS} } }`;
 const DELETE = `mutation($input: DeleteAppInput!) { deleteApp(input: $input) { deletedAppId ${USER_ERRORS} } }`;
 const SET_ENV = `mutation($input: SetEnvInput!) { setEnv(input: $input) { app { name env { name value secret } } ${USER_ERRORS} } }`;
-const DEPLOY = `mutation($input: DeployAppInput!) { deployApp(input: $input) { deploy { version status origin image } app { name state } ${USER_ERRORS} } }`;
+const DEPLOY = `mutation($input: DeployAppInput!) { deployApp(input: $input) {
+  deploy { version status origin image } app { name state } operation { id type status } ${USER_ERRORS} } }`;
 const START = `mutation($input: StartAppInput!) { startApp(input: $input) { app { name state } ${USER_ERRORS} } }`;
 const STOP = `mutation($input: StopAppInput!) { stopApp(input: $input) { app { name state } ${USER_ERRORS} } }`;
 const GRANT = `mutation($input: GrantAppAccessInput!) { grantAppAccess(input: $input) { app { name } ${USER_ERRORS} } }`;
@@ -67,9 +68,11 @@ async function createApp(team: TeamRef, name: string, token = owner.token, extra
   return data.createApp.app.id;
 }
 
+/** Deploys and waits for the deploy's operation, so the app is RUNNING afterwards. */
 async function deploy(appId: string, token = owner.token) {
   const data = await ok(DEPLOY, { input: { appId, image: 'registry.example.com/web:1' } }, token);
   expect(data.deployApp.userErrors).toEqual([]);
+  expect((await settled(data.deployApp.operation.id, token)).status).toBe('DONE');
   return data.deployApp;
 }
 
@@ -369,10 +372,12 @@ describe('permissions of each mutation family', () => {
       'FORBIDDEN',
       forbiddenMessage('app:deploy', 'deploy this app'),
     );
+    // Queued: the deploy is PENDING and the app as it was until the operation releases it.
     expect(await ok(DEPLOY, input, member.token)).toEqual({
       deployApp: {
-        deploy: { version: 1, status: 'SUCCEEDED', origin: 'IMAGE', image: 'registry.example.com/web:1' },
-        app: { name: app.name, state: 'RUNNING' },
+        deploy: { version: 1, status: 'PENDING', origin: 'IMAGE', image: 'registry.example.com/web:1' },
+        app: { name: app.name, state: 'STOPPED' },
+        operation: { id: expect.any(String), type: 'APP_DEPLOY', status: 'PENDING' },
         userErrors: [],
       },
     });

@@ -37,6 +37,9 @@ describe('loadConfig defaults', () => {
       maxQueryDepth: 12,
       maxQueryNodes: 100_000,
       emailVerificationTtlSeconds: 3 * 24 * 3600,
+      provisionerStepMs: 1000,
+      operationWorkers: 4,
+      operationLeaseSeconds: 30,
     });
   });
 
@@ -74,6 +77,9 @@ describe('loadConfig valid values', () => {
       MAX_QUERY_NODES: '5000',
       EMAIL_VERIFICATION_TTL_SECONDS: '240',
       HOST: '0.0.0.0',
+      PROVISIONER_STEP_MS: '0',
+      OPERATION_WORKERS: '0',
+      OPERATION_LEASE_SECONDS: '5',
     });
     expect(config).toEqual({
       port: 8080,
@@ -93,6 +99,9 @@ describe('loadConfig valid values', () => {
       maxQueryDepth: 8,
       maxQueryNodes: 5000,
       emailVerificationTtlSeconds: 240,
+      provisionerStepMs: 0,
+      operationWorkers: 0,
+      operationLeaseSeconds: 5,
     });
   });
 
@@ -136,6 +145,12 @@ describe('loadConfig refuses bad values, naming the variable', () => {
     expect(configError({ PORT: '70000' }).message).toContain('PORT: must be a port number (0-65535)');
     expect(configError({ DATABASE_URL: 'mysql://x' }).message).toContain('DATABASE_URL: must be a postgres:// or postgresql:// URL');
     expect(configError({ DEMO_DATA: 'maybe' }).message).toContain('DEMO_DATA: must be one of true, false, 1, 0, yes, no, on, off');
+    expect(configError({ PROVISIONER_STEP_MS: '-1' }).message).toContain('PROVISIONER_STEP_MS: must be 0 or more milliseconds');
+    expect(configError({ PROVISIONER_STEP_MS: 'soon' }).message).toContain('PROVISIONER_STEP_MS: must be a whole number of milliseconds');
+    expect(configError({ OPERATION_WORKERS: '65' }).message).toContain('OPERATION_WORKERS: must be at most 64');
+    expect(configError({ OPERATION_LEASE_SECONDS: '0' }).message).toContain(
+      'OPERATION_LEASE_SECONDS: must be a positive number of seconds',
+    );
     expect(configError({ ADMIN_EMAIL: 'ops@example.com', ADMIN_PASSWORD: 'short' }).message).toContain(
       'ADMIN_PASSWORD: must be at least 10 characters',
     );

@@ -8,7 +8,7 @@ import type { Logger } from '../logger.js';
 import type { Mail } from '../mail/mail.js';
 import type { LoginThrottle } from '../auth/login-throttle.js';
 import { LoaderRegistry } from './loaders.js';
-import type { Deployer } from '../modules/apps/deploy-service.js';
+import type { Provisioner } from '../modules/operations/provisioner.js';
 import type { EventBus } from '../modules/events/bus.js';
 
 export type UserRow = typeof users.$inferSelect;
@@ -30,8 +30,8 @@ export interface AppServices {
   logger: Logger;
   mail: Mail;
   loginThrottle: LoginThrottle;
-  /** How app deploys run; at once when not given. */
-  deployer?: Deployer;
+  /** The cloud behind long-running operations (simulated by default). */
+  provisioner: Provisioner;
   /** Committed team events, for subscriptions. */
   events: EventBus;
 }

@@ -12,6 +12,8 @@ export function registerNodeType(typeName: string, fetch: NodeFetcher): void {
   fetchers.set(typeName, fetch);
 }
 
-export function nodeFetcher(typeName: string): NodeFetcher | undefined {
-  return fetchers.get(typeName);
+/** An object by type name and database id, typed for a `Node` field; null when gone or unreadable. */
+export async function loadNode(ctx: Context, typeName: string, id: string): Promise<object | null> {
+  const node = await fetchers.get(typeName)?.(ctx, id);
+  return node ? { ...node, __typename: typeName } : null;
 }

@@ -1,16 +1,15 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import type { Context } from './context.js';
 import { badInput, notFound } from './errors.js';
-import { nodeFetcher } from './node-registry.js';
+import { loadNode } from './node-registry.js';
 import { Node, parseGlobalId } from './relay.js';
 
 async function fetchNode(ctx: Context, globalId: string, field: string): Promise<object> {
   const parsed = parseGlobalId(globalId);
   if (!parsed) throw badInput(field, 'is not a global ID returned by this API.');
-  const fetch = nodeFetcher(parsed.type);
-  const node = fetch ? await fetch(ctx, parsed.id) : null;
+  const node = await loadNode(ctx, parsed.type, parsed.id);
   if (!node) throw notFound(`Node ${globalId}`);
-  return { ...node, __typename: parsed.type };
+  return node;
 }
 
 @Resolver()

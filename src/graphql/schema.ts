@@ -8,6 +8,8 @@ import { rules } from '../iam/rules.js';
 import { AccountResolver } from '../modules/accounts/resolver.js';
 import { BucketResolver, TeamBucketsResolver } from '../modules/buckets/resolver.js';
 import { ClusterCatalogResolver } from '../modules/clusters/catalog.js';
+import { AppClusterResolver, ClusterResolver, NodePoolResolver, TeamClustersResolver } from '../modules/clusters/resolver.js';
+import { DeployOperationResolver, OperationProgressResolver, OperationResolver } from '../modules/operations/resolver.js';
 import { TeamLimitsResolver } from '../modules/teams/limits.js';
 import { AppResolver, DeployResolver, EnvVarResolver, TeamAppsResolver } from '../modules/apps/resolver.js';
 import { AuditEventResolver, TeamEventSubscriptionResolver, TeamEventsResolver, UserEventsResolver } from '../modules/events/resolver.js';
@@ -45,6 +47,13 @@ export async function buildBareSchema(): Promise<GraphQLSchema> {
       ClusterCatalogResolver,
       TeamBucketsResolver,
       TeamLimitsResolver,
+      ClusterResolver,
+      NodePoolResolver,
+      TeamClustersResolver,
+      AppClusterResolver,
+      OperationResolver,
+      OperationProgressResolver,
+      DeployOperationResolver,
     ],
     orphanedTypes: [Node],
     scalarsMap: [{ type: Date, scalar: DateTime }],

@@ -16,6 +16,8 @@ import { INTERNAL_MESSAGE, errorLoggingPlugin, formatError } from './errors.js';
 import { GraphQLError } from 'graphql';
 import { playgroundRouter } from './playground.js';
 import { queryCostPlugin } from './query-cost.js';
+import { operationHandlers } from '../modules/operations/handlers.js';
+import { OperationWorker } from '../modules/operations/worker.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -108,6 +110,15 @@ export async function startServer(services: AppServices): Promise<RunningServer>
   });
   await apollo.start();
   await services.events.start();
+  // Every replica works the operations queue unless told not to; on PGlite this is the only one.
+  const worker =
+    config.operationWorkers > 0
+      ? new OperationWorker(database, services.provisioner, operationHandlers, logger, {
+          concurrency: config.operationWorkers,
+          leaseMs: config.operationLeaseSeconds * 1000,
+        })
+      : null;
+  await worker?.start();
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -171,6 +182,8 @@ export async function startServer(services: AppServices): Promise<RunningServer>
     url: `http://${host}:${port}${GRAPHQL_PATH}`,
     stop: async () => {
       await apollo.stop();
+      // Running operations are handed back at their next step, for another replica or the next start.
+      await worker?.stop();
       await services.events.stop();
     },
   };

@@ -185,6 +185,15 @@ export class Policy {
     return this.narrow(perms);
   }
 
+  /**
+   * What the viewer may do to the resource (`viewerPermissions`): its own kind's permissions,
+   * sorted, without `…:create`, which is a team permission (creating such resources).
+   */
+  async resourceActions(kind: ResourceKind, resource: ResourceRef): Promise<string[]> {
+    const prefix = RESOURCE_PERMISSION_PREFIX[kind];
+    return [...(await this.resourcePermissions(kind, resource))].filter((p) => p.startsWith(prefix) && p !== `${prefix}create`).sort();
+  }
+
   /** Throws FORBIDDEN unless the viewer holds the permission on the resource. */
   async requireOnResource(kind: ResourceKind, resource: ResourceRef, permission: Permission, action: string): Promise<void> {
     if (!(await this.resourcePermissions(kind, resource)).has(permission))

@@ -88,5 +88,19 @@ export function api(getServer: () => TestServer) {
     return accepted.acceptInvitation.membership.id;
   }
 
-  return { ok, data, createTeam, newTeam, addMember };
+  /**
+   * Waits, as a polling client would, until the operation is DONE or FAILED; returns its final
+   * state (`fields` selects what to return besides status).
+   */
+  async function settled(operationId: string, token: string, fields = 'status progress error'): Promise<any> {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const { operation } = await ok(`query($id: ID!) { operation(id: $id) { status ${fields} } }`, { id: operationId }, token);
+      if (operation.status === 'DONE' || operation.status === 'FAILED') return operation;
+      if (Date.now() > deadline) throw new Error(`operation ${operationId} still ${operation.status}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  return { ok, data, createTeam, newTeam, addMember, settled };
 }

@@ -10,6 +10,7 @@ import { createLogger } from '../../src/logger.js';
 import { Mail, type MailMessage, type Mailer } from '../../src/mail/mail.js';
 import { ensureAdmin } from '../../src/db/seed.js';
 import { EventBus } from '../../src/modules/events/bus.js';
+import { SimulatedProvisioner } from '../../src/modules/operations/provisioner.js';
 import { withDatabase } from './global-setup.js';
 
 export const ADMIN = { email: 'root@graphplane.test', password: 'root-password-1' };
@@ -43,6 +44,8 @@ export interface TestServer {
   config: Config;
   mail: Mail;
   mailbox: MailCatcher;
+  /** The simulated cloud behind operations (no step delay unless configured); can be told to fail steps. */
+  provisioner: SimulatedProvisioner;
   gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string, headers?: Record<string, string>): Promise<GqlResult<T>>;
   /** Signs a new user up over HTTP and (unless told not to) verifies their email from the mail; returns their token and global id. */
   signUp(email: string, fullName?: string, options?: { verify: boolean }): Promise<{ token: string; id: string; email: string }>;
@@ -80,6 +83,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     host: '127.0.0.1',
     logLevel: 'silent',
     exposeSqlStats: true,
+    provisionerStepMs: 0,
     admin: ADMIN,
     ...overrides,
   };
@@ -87,6 +91,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
   const logger = createLogger(config.logLevel);
   const mailbox = new MailCatcher();
   const mail = new Mail(database, mailbox, logger);
+  const provisioner = new SimulatedProvisioner(config.provisionerStepMs);
   const server = await startServer({
     config,
     database,
@@ -94,6 +99,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     mail,
     loginThrottle: new LoginThrottle(config.loginMaxFailures, config.loginFailureWindowSeconds),
     events: new EventBus(database, logger),
+    provisioner,
   });
 
   const gql: TestServer['gql'] = async (query, variables, token, headers = {}) => {
@@ -137,6 +143,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     config,
     mail,
     mailbox,
+    provisioner,
     gql,
     signUp,
     adminToken,

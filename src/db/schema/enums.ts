@@ -18,6 +18,8 @@ export const operationType = pgEnum('operation_type', [
   'NODE_POOL_SCALE',
   'APP_DEPLOY',
   'APP_ROLLBACK',
+  'NODE_POOL_CREATE',
+  'NODE_POOL_DELETE',
 ]);
 export const operationStatus = pgEnum('operation_status', ['PENDING', 'RUNNING', 'DONE', 'FAILED']);
 export const roleScope = pgEnum('role_scope', ['PLATFORM', 'TEAM']);

@@ -1,6 +1,6 @@
-import { index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { at, rowBase } from './common.js';
-import { operationStatus, operationType } from './enums.js';
+import { operationStatus, operationType, resourceType } from './enums.js';
 import { teamOwned } from './teams.js';
 import { users } from './users.js';
 
@@ -14,10 +14,21 @@ export const operations = pgTable(
   {
     ...rowBase(),
     ...teamOwned(),
+    /** Queue order: assigned at insert, so operations queued under a lock run in that lock's order. */
+    seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity().notNull(),
     type: operationType('type').notNull(),
     targetType: text('target_type').notNull(),
     targetId: uuid('target_id').notNull(),
+    /**
+     * The resource the operation works on (the cluster of a node-pool change, the app of a
+     * deploy): who may read it may read the operation, and one resource's operations run one
+     * at a time, in queue order.
+     */
+    resourceType: resourceType('resource_type').notNull(),
+    resourceId: uuid('resource_id').notNull(),
     status: operationStatus('status').notNull().default('PENDING'),
+    /** Steps completed; a resumed operation continues from here. */
+    step: integer('step').notNull().default(0),
     progress: integer('progress').notNull().default(0),
     input: jsonb('input').notNull().default({}),
     result: jsonb('result'),
@@ -30,7 +41,8 @@ export const operations = pgTable(
     leaseExpiresAt: at('lease_expires_at'),
   },
   (t) => [
-    index('operations_queue_idx').on(t.status, t.createdAt),
+    index('operations_queue_idx').on(t.status, t.seq),
+    index('operations_resource_idx').on(t.resourceType, t.resourceId, t.seq),
     index('operations_team_created_idx').on(t.teamId, t.createdAt, t.id),
     index('operations_target_idx').on(t.targetType, t.targetId, t.createdAt),
     index('operations_created_by_idx').on(t.createdById),

@@ -23,6 +23,7 @@ import { forbidden, notFound } from '../../graphql/errors.js';
 import { UserErrorCode, userError } from '../../graphql/user-errors.js';
 import { fields, parseInput } from '../../graphql/validation.js';
 import { audited } from '../events/audit.js';
+import { clusterForPlacement } from '../clusters/service.js';
 import { lockTeam, readableTeam } from '../teams/team-service.js';
 import { appWithPermission, lockApp } from './access.js';
 import { appById } from './loaders.js';
@@ -89,7 +90,7 @@ async function ensureAppSeat(tx: Executor, team: typeof teams.$inferSelect): Pro
     );
 }
 
-export async function createApp(ctx: Context, teamId: string, rawInput: unknown): Promise<{ app: AppRow }> {
+export async function createApp(ctx: Context, teamId: string, rawInput: unknown, clusterId?: string): Promise<{ app: AppRow }> {
   const input = parseInput(createSchema, rawInput);
   await readableTeam(ctx, teamId);
   await ctx.policy.require(teamId, 'app:create', 'create apps in this team');
@@ -100,9 +101,10 @@ export async function createApp(ctx: Context, teamId: string, rawInput: unknown)
       const catalog = await catalogChoice(tx, input, true);
       const [clash] = await tx.select({ id: apps.id }).from(apps).where(eq(apps.name, input.name));
       if (clash) throw nameTaken(input.name);
+      if (clusterId) await clusterForPlacement(ctx, tx, clusterId, teamId);
       const [app] = await tx
         .insert(apps)
-        .values({ ...input, teamId, plan: catalog.plan!, pool: catalog.pool! })
+        .values({ ...input, teamId, plan: catalog.plan!, pool: catalog.pool!, clusterId: clusterId ?? null })
         .returning();
       return { result: { app }, target: { type: 'App', id: app.id }, teamId, data: { name: app.name, platform: app.platform } };
     });
@@ -112,7 +114,17 @@ export async function createApp(ctx: Context, teamId: string, rawInput: unknown)
   }
 }
 
-export async function updateApp(ctx: Context, appId: string, rawInput: unknown, newTeamId: string | undefined): Promise<{ app: AppRow }> {
+/**
+ * Changes an app. `newTeamId` moves it to another team; `clusterId` places it on a cluster of
+ * its (new) team, or with null takes it off its cluster; undefined leaves either as it is.
+ */
+export async function updateApp(
+  ctx: Context,
+  appId: string,
+  rawInput: unknown,
+  newTeamId: string | undefined,
+  clusterId: string | null | undefined,
+): Promise<{ app: AppRow }> {
   const input = parseInput(updateSchema, rawInput);
   const app = await appWithPermission(ctx, appId, 'app:update', 'update this app');
   const moving = newTeamId !== undefined && newTeamId !== app.teamId;
@@ -125,10 +137,17 @@ export async function updateApp(ctx: Context, appId: string, rawInput: unknown, 
   return audited(ctx, 'app.update', async (tx) => {
     await catalogChoice(tx, input, false);
     if (moving) await ensureAppSeat(tx, await lockTeam(tx, newTeamId));
-    await lockApp(tx, appId, { mustBeUnlocked: false });
+    const current = await lockApp(tx, appId, { mustBeUnlocked: false });
+    if (clusterId) await clusterForPlacement(ctx, tx, clusterId, moving ? newTeamId : current.teamId);
+    else if (moving && clusterId === undefined && current.clusterId)
+      throw userError(
+        'clusterId',
+        UserErrorCode.INVALID,
+        'clusterId is required when moving an app that is placed on a cluster: give a cluster of the new team, or null.',
+      );
     const [updated] = await tx
       .update(apps)
-      .set({ ...input, ...(moving ? { teamId: newTeamId } : {}), updatedAt: new Date() })
+      .set({ ...input, ...(moving ? { teamId: newTeamId } : {}), ...(clusterId !== undefined ? { clusterId } : {}), updatedAt: new Date() })
       .where(eq(apps.id, appId))
       .returning();
     if (moving) await moveAppRows(tx, appId, newTeamId);
@@ -136,7 +155,7 @@ export async function updateApp(ctx: Context, appId: string, rawInput: unknown, 
       result: { app: updated },
       target: { type: 'App', id: appId },
       teamId: updated.teamId,
-      data: { changed: [...Object.keys(input), ...(moving ? ['team'] : [])] },
+      data: { changed: [...Object.keys(input), ...(moving ? ['team'] : []), ...(clusterId !== undefined ? ['cluster'] : [])] },
     };
   });
 }

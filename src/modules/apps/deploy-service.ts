@@ -2,6 +2,9 @@ import { and, count, eq, max } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Tx } from '../../db/client.js';
 import { appProcesses, appUnits, apps, deploys } from '../../db/schema/index.js';
+import { OperationFailure } from '../operations/provisioner.js';
+import { enqueueOperation, type OperationHandler } from '../operations/queue.js';
+import { OperationType, type OperationRow } from '../operations/types.js';
 import type { Context } from '../../graphql/context.js';
 import { UserErrorCode, userError } from '../../graphql/user-errors.js';
 import { parseInput } from '../../graphql/validation.js';
@@ -9,48 +12,73 @@ import { audited } from '../events/audit.js';
 import { appWithPermission, lockApp } from './access.js';
 import { AppState, DeployOrigin, DeployStatus, UnitStatus, type AppRow, type DeployRow } from './types.js';
 
-/**
- * Puts a deploy live. The default runs at once inside the mutation's transaction; the async
- * operations work can pass another in AppServices that queues a long-running operation and
- * returns the deploy PENDING.
- */
-export interface Deployer {
-  run(tx: Tx, app: AppRow, deploy: DeployRow): Promise<DeployRow>;
+/** Puts a deploy live: marks it done and makes sure the app runs (a first deploy gets one web unit). */
+async function release(tx: Tx, deploy: DeployRow): Promise<DeployRow> {
+  // The app lock serializes the release with unit changes and other deploys of the app.
+  const app = await lockApp(tx, deploy.appId, { mustBeUnlocked: false });
+  const now = new Date();
+  const [{ units }] = await tx.select({ units: count() }).from(appUnits).where(eq(appUnits.appId, app.id));
+  if (units === 0 && app.unitLimit === 0) throw new OperationFailure(noUnitsAllowed(app));
+  if (units === 0) {
+    const [web] = await tx
+      .insert(appProcesses)
+      .values({ teamId: app.teamId, appId: app.id, name: 'web', units: 1 })
+      .onConflictDoUpdate({ target: [appProcesses.appId, appProcesses.name], set: { units: 1 } })
+      .returning();
+    await tx.insert(appUnits).values({
+      teamId: app.teamId,
+      appId: app.id,
+      processId: web.id,
+      name: `${app.name}-web-${deploy.version}`,
+      status: UnitStatus.STARTED,
+    });
+  }
+  await tx.update(appUnits).set({ status: UnitStatus.STARTED }).where(eq(appUnits.appId, app.id));
+  await tx.update(apps).set({ state: AppState.RUNNING, updatedAt: now }).where(eq(apps.id, app.id));
+  const [done] = await tx
+    .update(deploys)
+    .set({ status: DeployStatus.SUCCEEDED, finishedAt: now })
+    .where(eq(deploys.id, deploy.id))
+    .returning();
+  return done;
 }
 
-/** Marks the deploy done and makes sure the app runs: a first deploy gets one web unit. */
-export const immediateDeployer: Deployer = {
-  async run(tx, app, deploy) {
-    const now = new Date();
-    const [{ units }] = await tx.select({ units: count() }).from(appUnits).where(eq(appUnits.appId, app.id));
-    if (units === 0 && app.unitLimit === 0)
-      throw userError(
-        null,
-        UserErrorCode.LIMIT_REACHED,
-        `${app.name} may have no units (its unit limit is 0), so nothing could run this deploy.`,
-      );
-    if (units === 0) {
-      const [web] = await tx
-        .insert(appProcesses)
-        .values({ teamId: app.teamId, appId: app.id, name: 'web', units: 1 })
-        .onConflictDoUpdate({ target: [appProcesses.appId, appProcesses.name], set: { units: 1 } })
-        .returning();
-      await tx.insert(appUnits).values({
-        teamId: app.teamId,
-        appId: app.id,
-        processId: web.id,
-        name: `${app.name}-web-${deploy.version}`,
-        status: UnitStatus.STARTED,
-      });
-    }
-    await tx.update(appUnits).set({ status: UnitStatus.STARTED }).where(eq(appUnits.appId, app.id));
-    await tx.update(apps).set({ state: AppState.RUNNING, updatedAt: now }).where(eq(apps.id, app.id));
-    const [done] = await tx
+const noUnitsAllowed = (app: AppRow) => `${app.name} may have no units (its unit limit is 0), so nothing could run this deploy.`;
+
+async function deployOf(tx: Tx, operation: OperationRow): Promise<DeployRow> {
+  const [deploy] = await tx.select().from(deploys).where(eq(deploys.id, operation.targetId));
+  if (!deploy) throw new OperationFailure('The deploy no longer exists (its app was deleted).');
+  return deploy;
+}
+
+/** Deploys and rollbacks as operations: build the image, then release it. */
+export const deployOperationHandler: OperationHandler = {
+  steps: [
+    {
+      name: 'build',
+      apply: async (tx, operation) => {
+        const deploy = await deployOf(tx, operation);
+        await tx.update(deploys).set({ status: DeployStatus.RUNNING, startedAt: new Date() }).where(eq(deploys.id, deploy.id));
+      },
+    },
+    {
+      name: 'release',
+      apply: async (tx, operation) => {
+        const done = await release(tx, await deployOf(tx, operation));
+        return { version: done.version };
+      },
+    },
+  ],
+  async onFailure(tx, operation) {
+    await tx.update(deploys).set({ status: DeployStatus.FAILED, finishedAt: new Date() }).where(eq(deploys.id, operation.targetId));
+  },
+  async onRetry(tx, operation) {
+    const [deploy] = await tx
       .update(deploys)
-      .set({ status: DeployStatus.SUCCEEDED, startedAt: now, finishedAt: now })
-      .where(eq(deploys.id, deploy.id))
+      .set({ status: DeployStatus.PENDING, finishedAt: null })
+      .where(eq(deploys.id, operation.targetId))
       .returning();
-    return done;
+    if (!deploy) throw userError(['input', 'operationId'], UserErrorCode.INVALID_STATE, 'The deploy of this operation no longer exists.');
   },
 };
 
@@ -81,24 +109,32 @@ async function nextVersion(tx: Tx, appId: string): Promise<number> {
 
 async function startDeploy(
   ctx: Context,
-  kind: string,
+  kind: 'app.deploy' | 'app.rollback',
   appId: string,
   build: (tx: Tx, app: AppRow, version: number) => Promise<Omit<typeof deploys.$inferInsert, 'appId' | 'teamId' | 'version'>>,
-): Promise<{ deploy: DeployRow; app: AppRow }> {
+): Promise<{ deploy: DeployRow; app: AppRow; operation: OperationRow }> {
   await appWithPermission(ctx, appId, 'app:deploy', 'deploy this app');
   return audited(ctx, kind, async (tx) => {
-    // The app lock makes version numbers consecutive under concurrent deploys.
+    // The app lock makes version numbers consecutive under concurrent deploys, and the queue
+    // (ordered by insertion) releases them in that order.
     const app = await lockApp(tx, appId, { mustBeUnlocked: true });
+    if (app.unitLimit === 0) throw userError(null, UserErrorCode.LIMIT_REACHED, noUnitsAllowed(app));
     const version = await nextVersion(tx, appId);
     const values = await build(tx, app, version);
-    const [created] = await tx
+    const [deploy] = await tx
       .insert(deploys)
-      .values({ ...values, appId, teamId: app.teamId, version, userId: ctx.viewer!.user.id })
+      .values({ ...values, appId, teamId: app.teamId, version, userId: ctx.viewer!.user.id, status: DeployStatus.PENDING })
       .returning();
-    const deploy = await (ctx.app.deployer ?? immediateDeployer).run(tx, app, created);
-    const [fresh] = await tx.select().from(apps).where(eq(apps.id, appId));
+    const operation = await enqueueOperation(tx, {
+      type: kind === 'app.deploy' ? OperationType.APP_DEPLOY : OperationType.APP_ROLLBACK,
+      teamId: app.teamId,
+      resource: { type: 'APP', id: appId },
+      target: { type: 'Deploy', id: deploy.id },
+      input: { version },
+      createdById: ctx.viewer!.user.id,
+    });
     return {
-      result: { deploy, app: fresh },
+      result: { deploy, app, operation },
       target: { type: 'App', id: appId },
       teamId: app.teamId,
       data: { version, origin: deploy.origin, image: deploy.image, commit: deploy.commit },

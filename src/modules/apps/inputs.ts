@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { Payload } from '../../graphql/user-errors.js';
+import { Operation } from '../operations/types.js';
 import { App, Deploy } from './types.js';
 
 @InputType({ description: 'A new app.' })
@@ -18,6 +19,8 @@ export class CreateAppInput {
   description?: string | null;
   @Field(() => [String], { nullable: true, description: 'Up to 20 tags.' })
   tags?: string[] | null;
+  @Field(() => ID, { nullable: true, description: 'Place the app on this cluster of its team (see Team.clusters).' })
+  clusterId?: string | null;
 }
 
 @InputType({ description: 'Changes to an app; omitted fields stay as they are.' })
@@ -36,6 +39,11 @@ export class UpdateAppInput {
   locked?: boolean | null;
   @Field(() => ID, { nullable: true, description: 'Move the app to this team (you need app:create there).' })
   teamId?: string | null;
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Place the app on this cluster of its team (of the new team when moving it); null takes it off its cluster.',
+  })
+  clusterId?: string | null;
 }
 
 @InputType({ description: 'The app to delete.' })
@@ -174,6 +182,11 @@ export class DeleteAppPayload extends Payload {
 export class DeployPayload extends Payload {
   @Field(() => Deploy, { nullable: true, description: 'The new deploy.' })
   deploy?: Deploy | null;
-  @Field(() => App, { nullable: true, description: 'The app after the deploy.' })
+  @Field(() => App, { nullable: true, description: 'The app.' })
   app?: App | null;
+  @Field(() => Operation, {
+    nullable: true,
+    description: 'The operation that builds and releases the deploy; the deploy is SUCCEEDED when it is DONE.',
+  })
+  operation?: Operation | null;
 }

@@ -137,29 +137,22 @@ function appFilter(ctx: Context, args: AppConnectionArgs): SQL | undefined {
   );
 }
 
-const appOrder = {
+const appList = {
+  fields: getTableColumns(apps),
+  from: (s: any) => s.from(apps),
   orderColumns: { NAME: apps.name, CREATED_AT: apps.createdAt },
   defaultOrder: { field: 'NAME', direction: OrderDirection.ASC },
+  where: (ctx: Context, args: AppConnectionArgs) => and(appsReadable(ctx), appFilter(ctx, args)),
 };
 
 /** `apps`: every app the viewer can read. */
-export const allApps = defineConnection({
-  name: 'apps',
-  fields: getTableColumns(apps),
-  from: (s) => s.from(apps),
-  ...appOrder,
-  where: (ctx, args: AppConnectionArgs) => and(appsReadable(ctx), appFilter(ctx, args)),
-});
+export const allApps = defineConnection({ ...appList, name: 'apps' });
 
 /** `Team.apps`: the apps the team owns that the viewer can read. */
-export const appsOfTeam = defineConnection({
-  name: 'Team.apps',
-  fields: getTableColumns(apps),
-  from: (s) => s.from(apps),
-  parent: apps.teamId,
-  ...appOrder,
-  where: (ctx, args: AppConnectionArgs) => and(appsReadable(ctx), appFilter(ctx, args)),
-});
+export const appsOfTeam = defineConnection({ ...appList, name: 'Team.apps', parent: apps.teamId });
+
+/** `Cluster.apps`: the apps placed on the cluster that the viewer can read. */
+export const appsOfCluster = defineConnection({ ...appList, name: 'Cluster.apps', parent: apps.clusterId });
 
 /** `App.deploys`, newest first. The app was readable to be reached. */
 export const deploysOfApp = defineConnection({

@@ -79,6 +79,7 @@ registerNodeType('Deploy', (ctx, id) => ctx.loaders.get(deployById).load(id));
 
 const appIdOf = (id: string) => idOf('App', id, 'appId');
 const teamIdOf = (id: string) => idOf('Team', id, 'teamId');
+const clusterIdOf = (id: string) => idOf('Cluster', id, 'clusterId');
 
 @Resolver(() => App)
 export class AppResolver {
@@ -165,20 +166,21 @@ export class AppResolver {
 
   @FieldResolver(() => [String], { description: 'The permissions you hold on this app (`app:…`), to show or hide actions.' })
   async viewerPermissions(@Root() app: AppRow, @Ctx() ctx: Context): Promise<string[]> {
-    // app:create is a team permission (creating apps), not an action on this app.
-    return [...(await ctx.policy.resourcePermissions('APP', app))].filter((p) => p.startsWith('app:') && p !== 'app:create').sort();
+    return ctx.policy.resourceActions('APP', app);
   }
 
   @Mutation(() => AppPayload, { description: 'Creates an app in a team, within the team’s app limit.' })
   createApp(@Arg('input', () => CreateAppInput, INPUT_ARG) input: CreateAppInput, @Ctx() ctx: Context) {
-    const { teamId, ...rest } = input;
-    return payload(() => appService.createApp(ctx, teamIdOf(teamId), withoutNulls(rest)));
+    const { teamId, clusterId, ...rest } = input;
+    return payload(() => appService.createApp(ctx, teamIdOf(teamId), withoutNulls(rest), clusterId ? clusterIdOf(clusterId) : undefined));
   }
 
   @Mutation(() => AppPayload, { description: 'Changes an app’s description, plan, pool, tags or lock, or moves it to another team.' })
   updateApp(@Arg('input', () => UpdateAppInput, INPUT_ARG) input: UpdateAppInput, @Ctx() ctx: Context) {
-    const { appId, teamId, ...rest } = input;
-    return payload(() => appService.updateApp(ctx, appIdOf(appId), withoutNulls(rest), teamId ? teamIdOf(teamId) : undefined));
+    const { appId, teamId, clusterId, ...rest } = input;
+    // An explicit null takes the app off its cluster; leaving clusterId out keeps it where it is.
+    const placement = clusterId === undefined ? undefined : clusterId === null ? null : clusterIdOf(clusterId);
+    return payload(() => appService.updateApp(ctx, appIdOf(appId), withoutNulls(rest), teamId ? teamIdOf(teamId) : undefined, placement));
   }
 
   @Mutation(() => DeleteAppPayload, { description: 'Deletes an app with its units, env, cnames and deploys.' })

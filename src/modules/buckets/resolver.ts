@@ -101,10 +101,7 @@ export class BucketResolver {
 
   @FieldResolver(() => [String], { description: 'The permissions you hold on this bucket (`bucket:…`), to show or hide actions.' })
   async viewerPermissions(@Root() bucket: BucketRow, @Ctx() ctx: Context): Promise<string[]> {
-    // bucket:create is a team permission (creating buckets), not an action on this bucket.
-    return [...(await ctx.policy.resourcePermissions('BUCKET', bucket))]
-      .filter((p) => p.startsWith('bucket:') && p !== 'bucket:create')
-      .sort();
+    return ctx.policy.resourceActions('BUCKET', bucket);
   }
 
   @Mutation(() => BucketPayload, { description: 'Creates a bucket in a team, within the team’s bucket limit.' })

@@ -40,6 +40,9 @@ const versionKey = (v: string) =>
     .map((p) => p.padStart(4, '0'))
     .join('.');
 
+/** Orders Kubernetes versions: negative when `a` is older than `b`. */
+export const compareVersions = (a: string, b: string) => versionKey(a).localeCompare(versionKey(b));
+
 @Resolver()
 export class ClusterCatalogResolver {
   @Query(() => [ClusterVersion], { description: 'Kubernetes versions, oldest first.' })
@@ -47,7 +50,7 @@ export class ClusterCatalogResolver {
     const rows = await ctx.db.select().from(clusterVersions);
     return rows
       .map((r) => ({ version: r.version, available: !r.deprecated, isDefault: r.isDefault }))
-      .sort((a, b) => versionKey(a.version).localeCompare(versionKey(b.version)));
+      .sort((a, b) => compareVersions(a.version, b.version));
   }
 
   @Query(() => [NodeType], { description: 'Node sizes for node pools.' })

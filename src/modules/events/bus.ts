@@ -1,19 +1,20 @@
 import { createPubSub } from '@graphql-yoga/subscription';
 import type { Database } from '../../db/client.js';
 import type { Logger } from '../../logger.js';
+import { OPERATION_CHANNEL, type OperationNotice } from '../operations/queue.js';
 
 /** Postgres channel on which committed team events are announced. */
 export const EVENT_CHANNEL = 'graphplane_team_events';
 
-type Topics = Record<`team:${string}`, [eventId: string]>;
+type Topics = Record<`team:${string}`, [eventId: string]> & Record<`operation:${string}`, [status: string]>;
 
 /**
- * Team events for subscriptions. Mutations NOTIFY in their transaction, so an event is announced
+ * Team events and operation changes for subscriptions. Mutations NOTIFY in their transaction, so an event is announced
  * exactly when it commits, to every replica; each replica LISTENs once and fans out in process.
  */
 export class EventBus {
   private readonly pubSub = createPubSub<Topics>();
-  private stopListening?: () => Promise<void>;
+  private readonly stopListening: (() => Promise<void>)[] = [];
 
   constructor(
     private readonly database: Database,
@@ -21,12 +22,18 @@ export class EventBus {
   ) {}
 
   async start(): Promise<void> {
-    this.stopListening = await this.database.listen(EVENT_CHANNEL, (payload) => {
+    this.stopListening.push(
+      await this.relay<{ teamId: string; eventId: string }>(EVENT_CHANNEL, (n) => this.pubSub.publish(`team:${n.teamId}`, n.eventId)),
+      await this.relay<OperationNotice>(OPERATION_CHANNEL, (n) => this.pubSub.publish(`operation:${n.id}`, n.status)),
+    );
+  }
+
+  private relay<T>(channel: string, publish: (notice: T) => void): Promise<() => Promise<void>> {
+    return this.database.listen(channel, (payload) => {
       try {
-        const { teamId, eventId } = JSON.parse(payload) as { teamId: string; eventId: string };
-        this.pubSub.publish(`team:${teamId}`, eventId);
+        publish(JSON.parse(payload) as T);
       } catch (error) {
-        this.logger.warn({ err: error, payload }, 'ignoring a malformed team event notification');
+        this.logger.warn({ err: error, channel, payload }, 'ignoring a malformed notification');
       }
     });
   }
@@ -36,7 +43,12 @@ export class EventBus {
     return this.pubSub.subscribe(`team:${teamId}`);
   }
 
+  /** A notice (the new status) each time the operation changes. */
+  operationChanges(operationId: string): AsyncIterable<string> {
+    return this.pubSub.subscribe(`operation:${operationId}`);
+  }
+
   async stop(): Promise<void> {
-    await this.stopListening?.();
+    await Promise.all(this.stopListening.splice(0).map((stop) => stop()));
   }
 }

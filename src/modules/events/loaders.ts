@@ -65,11 +65,17 @@ export const eventsOfActor = defineConnection({
   where: (ctx, args: AuditEventConnectionArgs) => and(eventsVisible(ctx), eventFilter(args)),
 });
 
-/** `App.events`: what was done to an app. The app was readable to be reached. */
-export const eventsOfApp = defineConnection({
-  ...common,
-  name: 'App.events',
-  parent: auditEvents.targetId,
-  // Reading the app is not reading its team's audit trail: that still takes audit:read (or being the actor).
-  where: (ctx, args: AuditEventConnectionArgs) => and(eq(auditEvents.targetType, 'App'), eventsVisible(ctx), eventFilter(args)),
-});
+/**
+ * `App.events`, `Cluster.events`: what was done to one object, which was readable to be reached.
+ * Reading the object is not reading its team's audit trail: that still takes audit:read (or being the actor).
+ */
+const eventsAbout = (targetType: string) =>
+  defineConnection({
+    ...common,
+    name: `${targetType}.events`,
+    parent: auditEvents.targetId,
+    where: (ctx, args: AuditEventConnectionArgs) => and(eq(auditEvents.targetType, targetType), eventsVisible(ctx), eventFilter(args)),
+  });
+
+export const eventsOfApp = eventsAbout('App');
+export const eventsOfCluster = eventsAbout('Cluster');

@@ -1,0 +1,143 @@
+import {
+  Arg,
+  Args,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  InputType,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+} from 'type-graphql';
+import { requireViewer } from '../../auth/viewer.js';
+import type { Context } from '../../graphql/context.js';
+import { notFound } from '../../graphql/errors.js';
+import { INPUT_ARG } from '../../graphql/inputs.js';
+import { loadNode, registerNodeType } from '../../graphql/node-registry.js';
+import { Node, idOf, toGlobalId } from '../../graphql/relay.js';
+import { Payload, payload } from '../../graphql/user-errors.js';
+import { Deploy, type DeployRow } from '../apps/types.js';
+import { teamById } from '../teams/loaders.js';
+import { Team } from '../teams/types.js';
+import { userById } from '../users/loaders.js';
+import { User } from '../users/types.js';
+import { allOperations, latestOperationByTarget, operationById } from './loaders.js';
+import * as service from './service.js';
+import { FINISHED, Operation, OperationConnection, OperationConnectionArgs, type OperationRow } from './types.js';
+
+registerNodeType('Operation', (ctx, id) => ctx.loaders.get(operationById).load(id));
+
+@InputType({ description: 'The operation to run again.' })
+export class RetryOperationInput {
+  @Field(() => ID, { description: 'A FAILED operation, the latest on its cluster or app.' })
+  operationId!: string;
+}
+
+@ObjectType({ description: 'Result of retryOperation.' })
+export class OperationPayload extends Payload {
+  @Field(() => Operation, { nullable: true, description: 'The operation, PENDING again.' })
+  operation?: Operation | null;
+}
+
+@Resolver(() => Operation)
+export class OperationResolver {
+  @Query(() => Operation, { nullable: true, description: 'An operation by ID; NOT_FOUND when it does not exist or you cannot read it.' })
+  async operation(@Arg('id', () => ID, { description: 'The operation’s ID.' }) id: string, @Ctx() ctx: Context): Promise<OperationRow> {
+    const operation = await ctx.loaders.get(operationById).load(idOf('Operation', id, 'id'));
+    if (!operation) throw notFound('Operation');
+    return operation;
+  }
+
+  @Query(() => OperationConnection, { description: 'Operations on the clusters and apps you can read, newest first.' })
+  operations(@Args(() => OperationConnectionArgs) args: OperationConnectionArgs, @Ctx() ctx: Context) {
+    return allOperations.root(ctx, args);
+  }
+
+  @FieldResolver(() => Node, {
+    nullable: true,
+    description: 'The object worked on (a Cluster, NodePool or Deploy); null once it is gone or if you cannot read it.',
+  })
+  target(@Root() operation: OperationRow, @Ctx() ctx: Context) {
+    return loadNode(ctx, operation.targetType, operation.targetId);
+  }
+
+  @FieldResolver(() => ID, { description: 'Global ID of the object worked on, kept after it is deleted.' })
+  targetId(@Root() operation: OperationRow): string {
+    return toGlobalId(operation.targetType, operation.targetId);
+  }
+
+  @FieldResolver(() => Team, { nullable: true, description: 'The team the operation belongs to, when you can read it.' })
+  team(@Root() operation: OperationRow, @Ctx() ctx: Context) {
+    return ctx.loaders.get(teamById).load(operation.teamId);
+  }
+
+  @FieldResolver(() => User, { nullable: true, description: 'Who started it, when visible to you.' })
+  createdBy(@Root() operation: OperationRow, @Ctx() ctx: Context) {
+    return operation.createdById ? ctx.loaders.get(userById).load(operation.createdById) : null;
+  }
+
+  @Mutation(() => OperationPayload, {
+    description: 'Runs a FAILED operation again from the step that failed (the latest operation of its cluster or app only).',
+  })
+  retryOperation(@Arg('input', () => RetryOperationInput, INPUT_ARG) input: RetryOperationInput, @Ctx() ctx: Context) {
+    return payload(() => service.retryOperation(ctx, idOf('Operation', input.operationId, 'operationId')));
+  }
+}
+
+/** The operation now, then after each change, until it finishes; each state is read with the subscriber's current access. */
+async function operationStream(ctx: Context, globalId: string): Promise<AsyncIterable<OperationRow>> {
+  // graphql-shield wraps a subscription's resolve (run per event), not its subscribe: check here too.
+  requireViewer(ctx);
+  const operationId = idOf('Operation', globalId, 'operationId');
+  // Listen before reading, so that no change falls between the read and the first notice.
+  const changes = ctx.app.events.operationChanges(operationId)[Symbol.asyncIterator]();
+  const first = await ctx.loaders.get(operationById).load(operationId);
+  if (!first) {
+    await changes.return?.();
+    throw notFound('Operation');
+  }
+  return (async function* () {
+    try {
+      yield first;
+      if (FINISHED.has(first.status)) return;
+      for (;;) {
+        const next = await changes.next();
+        if (next.done) return;
+        const current = ctx.renew ? await ctx.renew() : ctx;
+        if (!current.viewer) return;
+        const operation = await current.loaders.get(operationById).load(operationId);
+        if (!operation) return;
+        yield operation;
+        if (FINISHED.has(operation.status)) return;
+      }
+    } finally {
+      await changes.return?.();
+    }
+  })();
+}
+
+@Resolver(() => Operation)
+export class OperationProgressResolver {
+  @Subscription(() => Operation, {
+    description: 'An operation as it progresses: its state now, then after every step, ending once it is DONE or FAILED.',
+    subscribe: ({ args, context }) => operationStream(context as Context, (args as { operationId: string }).operationId),
+  })
+  operationProgress(
+    @Root() operation: OperationRow,
+    @Arg('operationId', () => ID, { description: 'The operation to follow.' }) _operationId: string,
+  ): OperationRow {
+    return operation;
+  }
+}
+
+@Resolver(() => Deploy)
+export class DeployOperationResolver {
+  @FieldResolver(() => Operation, { nullable: true, description: 'The operation that builds and releases this deploy.' })
+  operation(@Root() deploy: DeployRow, @Ctx() ctx: Context) {
+    return ctx.loaders.get(latestOperationByTarget).load(deploy.id);
+  }
+}
