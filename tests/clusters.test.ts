@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OperationType } from '../src/modules/operations/types.js';
+import type { OperationType } from '../src/modules/operations/types.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { api, dbId, USER_ERRORS, type TeamRef, type User } from './support/api.js';
 
