@@ -68,7 +68,7 @@ describe('createCluster', () => {
 
   it('a failed step leaves the cluster in ERROR with the operation’s error; retryOperation resumes at that step', async () => {
     server.provisioner.failNext({
-      type: OperationType.CLUSTER_CREATE,
+      type: 'CLUSTER_CREATE' as OperationType,
       step: 'node-pools',
       message: 'Quota exceeded for standard-2 in eu-west-1.',
     });
