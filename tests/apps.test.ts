@@ -500,7 +500,8 @@ describe('a granted team', () => {
 
     // MEMBER: deploy, lifecycle, env, update; not delete nor grant.
     await setRole(granteeMembership, 'MEMBER', partnerOwner.token);
-    expect((await ok(DEPLOY, deployInput, grantee.token)).deployApp.userErrors).toEqual([]);
+    // Waits for the deploy's operation: stopping before it releases would race with the release.
+    await deploy(shared.id, grantee.token);
     expect((await ok(STOP, { input: { appId: shared.id } }, grantee.token)).stopApp.app.state).toBe('STOPPED');
     expect((await ok(START, { input: { appId: shared.id } }, grantee.token)).startApp.app.state).toBe('RUNNING');
     expect(
