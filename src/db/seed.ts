@@ -13,9 +13,12 @@ import {
   bucketUsage,
   buckets,
   clusterVersions,
+  clusters,
   deploys,
   invitations,
   memberships,
+  nodePools,
+  operations,
   plans,
   platforms,
   pools,
@@ -112,7 +115,9 @@ export interface DemoCredential {
   role: string;
 }
 
-/** Demo users, teams, members and pending invitations, for trying the API in the playground. */
+const HOUR = 3600_000;
+const hoursAgo = (hours: number) => new Date(Date.now() - hours * HOUR);
+
 /** A few apps with processes, units, env vars, deploys and a grant, so dashboards have something to show. */
 async function seedDemoApps(tx: Executor, team: (slug: string) => string, user: (short: string) => string): Promise<void> {
   const made = await tx
@@ -168,7 +173,6 @@ async function seedDemoApps(tx: Executor, team: (slug: string) => string, user: 
       { teamId: a.teamId, appId: a.id, name: 'LOG_LEVEL', value: 'info' },
       { teamId: a.teamId, appId: a.id, name: 'DATABASE_URL', value: `postgres://${a.name}:s3cret@db.internal/${a.name}`, secret: true },
     ]);
-    const hour = 3600_000;
     await tx.insert(deploys).values({
       teamId: a.teamId,
       appId: a.id,
@@ -178,8 +182,8 @@ async function seedDemoApps(tx: Executor, team: (slug: string) => string, user: 
       message: 'First release',
       status: 'SUCCEEDED',
       userId: user('alice'),
-      startedAt: new Date(Date.now() - 48 * hour),
-      finishedAt: new Date(Date.now() - 48 * hour + 60_000),
+      startedAt: hoursAgo(48),
+      finishedAt: new Date(hoursAgo(48).getTime() + 60_000),
     });
     await tx.insert(deploys).values({
       teamId: a.teamId,
@@ -190,8 +194,8 @@ async function seedDemoApps(tx: Executor, team: (slug: string) => string, user: 
       message: 'Faster checkout',
       status: 'SUCCEEDED',
       userId: user('bob'),
-      startedAt: new Date(Date.now() - hour),
-      finishedAt: new Date(Date.now() - hour + 90_000),
+      startedAt: hoursAgo(1),
+      finishedAt: new Date(hoursAgo(1).getTime() + 90_000),
     });
   }
   await tx.insert(appCnames).values({ teamId: team('acme'), appId: app('acme-web').id, hostname: 'shop.acme.example' });
@@ -226,6 +230,149 @@ async function seedDemoBuckets(tx: Executor, team: (slug: string) => string): Pr
   await tx.insert(bucketUsage).values(rows);
 }
 
+/**
+ * Clusters in several states with their operations: a READY one running two apps, one left in
+ * ERROR by a failed upgrade (retryOperation works on it), and one still PROVISIONING whose
+ * queued operation the server's worker runs on start, so progress can be watched live.
+ */
+async function seedDemoClusters(tx: Executor, team: (slug: string) => string, user: (short: string) => string): Promise<void> {
+  const endpoints = (name: string, region: string) => ({
+    apiUrl: `https://api.${name}.${region}.clusters.graphplane.dev:6443`,
+    consoleUrl: `https://console.${name}.${region}.clusters.graphplane.dev`,
+  });
+  const made = await tx
+    .insert(clusters)
+    .values([
+      {
+        teamId: team('acme'),
+        name: 'prod-eu',
+        description: 'Production, Ireland',
+        version: '1.31',
+        cidr: '10.10.0.0/16',
+        region: 'eu-west-1',
+        status: 'READY',
+        ...endpoints('prod-eu', 'eu-west-1'),
+      },
+      {
+        teamId: team('acme'),
+        name: 'staging',
+        description: 'Staging; its upgrade to 1.31 failed',
+        version: '1.30',
+        cidr: '10.20.0.0/20',
+        region: 'eu-central-1',
+        status: 'ERROR',
+        ...endpoints('staging', 'eu-central-1'),
+      },
+      {
+        teamId: team('globex'),
+        name: 'analytics',
+        description: 'Spark and notebooks',
+        version: '1.30',
+        cidr: '172.16.0.0/16',
+        region: 'us-east-1',
+        status: 'READY',
+        ...endpoints('analytics', 'us-east-1'),
+      },
+      {
+        teamId: team('globex'),
+        name: 'ml-training',
+        description: 'GPU-less for now',
+        version: '1.31',
+        cidr: '172.17.0.0/16',
+        region: 'us-west-2',
+      },
+    ])
+    .returning();
+  const cluster = (name: string) => made.find((c) => c.name === name)!;
+  const pools = await tx
+    .insert(nodePools)
+    .values(
+      [
+        { cluster: cluster('prod-eu'), name: 'web', nodeType: 'standard-4', nodeCount: 3, zone: 'eu-west-1a' },
+        { cluster: cluster('prod-eu'), name: 'batch', nodeType: 'compute-8', nodeCount: 2, zone: 'eu-west-1b' },
+        { cluster: cluster('staging'), name: 'default', nodeType: 'standard-2', nodeCount: 2, zone: 'eu-central-1a' },
+        { cluster: cluster('analytics'), name: 'workers', nodeType: 'memory-4', nodeCount: 5, zone: 'us-east-1a' },
+        { cluster: cluster('ml-training'), name: 'default', nodeType: 'standard-8', nodeCount: 4, zone: 'us-west-2a' },
+      ].map(({ cluster: c, ...pool }) => ({ ...pool, teamId: c.teamId, clusterId: c.id })),
+    )
+    .returning();
+  const on = (c: (typeof made)[number], target: { type: string; id: string } = { type: 'Cluster', id: c.id }) => ({
+    teamId: c.teamId,
+    resourceType: 'CLUSTER' as const,
+    resourceId: c.id,
+    targetType: target.type,
+    targetId: target.id,
+    input: { region: c.region },
+  });
+  const finished = (startedHoursAgo: number, minutes: number) => ({
+    startedAt: hoursAgo(startedHoursAgo),
+    finishedAt: new Date(hoursAgo(startedHoursAgo).getTime() + minutes * 60_000),
+    createdAt: hoursAgo(startedHoursAgo),
+    attempts: 1,
+  });
+  const batch = pools.find((p) => p.name === 'batch')!;
+  await tx.insert(operations).values([
+    {
+      ...on(cluster('prod-eu')),
+      type: 'CLUSTER_CREATE',
+      status: 'DONE',
+      progress: 100,
+      step: 4,
+      createdById: user('alice'),
+      result: endpoints('prod-eu', 'eu-west-1'),
+      ...finished(120, 6),
+    },
+    {
+      ...on(cluster('prod-eu'), { type: 'NodePool', id: batch.id }),
+      input: { region: 'eu-west-1', nodePoolId: batch.id, fromCount: 1, nodeCount: 2 },
+      type: 'NODE_POOL_SCALE',
+      status: 'DONE',
+      progress: 100,
+      step: 1,
+      createdById: user('bob'),
+      result: { nodeCount: 2 },
+      ...finished(20, 2),
+    },
+    {
+      ...on(cluster('staging')),
+      type: 'CLUSTER_CREATE',
+      status: 'DONE',
+      progress: 100,
+      step: 4,
+      createdById: user('bob'),
+      result: endpoints('staging', 'eu-central-1'),
+      ...finished(96, 5),
+    },
+    {
+      ...on(cluster('staging')),
+      input: { region: 'eu-central-1', fromVersion: '1.30', version: '1.31' },
+      type: 'CLUSTER_UPDATE',
+      status: 'FAILED',
+      progress: 50,
+      step: 1,
+      createdById: user('alice'),
+      error: 'Node pool default did not drain within 15 minutes; retry the operation.',
+      ...finished(3, 15),
+    },
+    {
+      ...on(cluster('analytics')),
+      type: 'CLUSTER_CREATE',
+      status: 'DONE',
+      progress: 100,
+      step: 4,
+      createdById: user('bob'),
+      result: endpoints('analytics', 'us-east-1'),
+      ...finished(200, 7),
+    },
+    { ...on(cluster('ml-training')), type: 'CLUSTER_CREATE', createdById: user('bob') },
+  ]);
+  await tx
+    .update(apps)
+    .set({ clusterId: cluster('prod-eu').id })
+    .where(inArray(apps.name, ['acme-web', 'acme-api']));
+}
+
+/** Demo users, teams, members, pending invitations, apps, buckets and clusters, for trying the API in the playground. */
 export async function seedDemoData(db: Db): Promise<DemoCredential[]> {
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   const people = [
@@ -287,6 +434,7 @@ export async function seedDemoData(db: Db): Promise<DemoCredential[]> {
     ]);
     await seedDemoApps(tx, team, id);
     await seedDemoBuckets(tx, team);
+    await seedDemoClusters(tx, team, id);
     return [
       { email: 'admin@graphplane.dev', role: 'platform admin' },
       { email: 'alice@graphplane.dev', role: 'owner of acme, member of globex, invited to initech' },
