@@ -19,7 +19,22 @@ import { openDatabase, type Database } from '../src/db/client.js';
 import { migrateDatabase, projectRoot } from '../src/db/migrate.js';
 import { seedCatalogs } from '../src/db/seed.js';
 import { hashPassword } from '../src/auth/passwords.js';
-import { appEnvVars, appGrants, appProcesses, apps, deploys, invitations, memberships, teams, users } from '../src/db/schema/index.js';
+import {
+  appEnvVars,
+  appGrants,
+  appProcesses,
+  apps,
+  bucketUsage,
+  buckets,
+  clusters,
+  deploys,
+  invitations,
+  memberships,
+  nodePools,
+  operations,
+  teams,
+  users,
+} from '../src/db/schema/index.js';
 import { hashSecret, newSecret } from '../src/auth/secrets.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -30,8 +45,14 @@ const MEMBERS_PER_TEAM = 15;
 const APPS_PER_TEAM = 50; // 10,000 apps
 const ENV_PER_APP = 10; // 100,000 env vars
 const DEPLOYS_PER_APP = 5; // 50,000 deploys
+const CLUSTERS_PER_TEAM = 10; // 2,000 clusters, each with 3 node pools and 5 operations; every app placed on one
+const BUCKETS_PER_TEAM = 10; // 2,000 buckets with 30 days of usage (60,000 rows)
+const USAGE_DAYS = 30;
 const PASSWORD = 'bench-password-1';
 const PORT = 4700 + Math.floor(Math.random() * 200);
+
+/** The d-th of the usage days, oldest first, ending yesterday (UTC). */
+const usageDay = (d: number) => new Date(Date.now() - (USAGE_DAYS - d) * 86400_000).toISOString().slice(0, 10);
 
 async function insertInBatches<T>(rows: T[], size: number, insert: (batch: T[]) => Promise<unknown>): Promise<void> {
   for (let i = 0; i < rows.length; i += size) await insert(rows.slice(i, i + size));
@@ -82,11 +103,83 @@ async function seed(database: Database): Promise<void> {
       expiresAt: new Date(Date.now() + 7 * 86400_000),
     })),
   );
+  const clusterRows: { id: string; teamId: string }[] = [];
+  await insertInBatches(
+    teamRows.flatMap((team, t) =>
+      Array.from({ length: CLUSTERS_PER_TEAM }, (_, c) => ({
+        teamId: team.id,
+        name: `cluster-${t}-${c}`,
+        version: '1.31',
+        cidr: `10.${c}.0.0/16`,
+        region: 'eu-west-1',
+        status: 'READY' as const,
+      })),
+    ),
+    2000,
+    async (batch) => clusterRows.push(...(await db.insert(clusters).values(batch).returning({ id: clusters.id, teamId: clusters.teamId }))),
+  );
+  await insertInBatches(
+    clusterRows.flatMap((cluster) =>
+      ['system', 'web', 'batch'].map((name, i) => ({
+        teamId: cluster.teamId,
+        clusterId: cluster.id,
+        name,
+        nodeType: 'standard-4',
+        nodeCount: i + 2,
+        zone: 'eu-west-1a',
+      })),
+    ),
+    4000,
+    (batch) => db.insert(nodePools).values(batch),
+  );
+  await insertInBatches(
+    clusterRows.flatMap((cluster) =>
+      Array.from({ length: 5 }, (_, i) => ({
+        teamId: cluster.teamId,
+        type: i === 0 ? ('CLUSTER_CREATE' as const) : ('NODE_POOL_SCALE' as const),
+        resourceType: 'CLUSTER' as const,
+        resourceId: cluster.id,
+        targetType: 'Cluster',
+        targetId: cluster.id,
+        status: 'DONE' as const,
+        progress: 100,
+        step: 1,
+        attempts: 1,
+        createdAt: new Date(Date.now() - (5 - i) * 86400_000),
+        finishedAt: new Date(Date.now() - (5 - i) * 86400_000 + 60_000),
+      })),
+    ),
+    4000,
+    (batch) => db.insert(operations).values(batch),
+  );
+  const bucketRows: { id: string; teamId: string }[] = [];
+  await insertInBatches(
+    teamRows.flatMap((team, t) =>
+      Array.from({ length: BUCKETS_PER_TEAM }, (_, b) => ({ teamId: team.id, name: `bucket-${t}-${b}`, region: 'eu-west-1' })),
+    ),
+    2000,
+    async (batch) => bucketRows.push(...(await db.insert(buckets).values(batch).returning({ id: buckets.id, teamId: buckets.teamId }))),
+  );
+  await insertInBatches(
+    bucketRows.flatMap((bucket) =>
+      Array.from({ length: USAGE_DAYS }, (_, d) => ({
+        teamId: bucket.teamId,
+        bucketId: bucket.id,
+        day: usageDay(d),
+        storedBytes: BigInt(1_000_000 * (d + 1)),
+        egressBytes: BigInt(10_000 * (d + 1)),
+        objectCount: BigInt(100 * (d + 1)),
+      })),
+    ),
+    5000,
+    (batch) => db.insert(bucketUsage).values(batch),
+  );
   const appRows: { id: string; teamId: string }[] = [];
   await insertInBatches(
     teamRows.flatMap((team, t) =>
       Array.from({ length: APPS_PER_TEAM }, (_, a) => ({
         teamId: team.id,
+        clusterId: clusterRows[t * CLUSTERS_PER_TEAM + (a % CLUSTERS_PER_TEAM)].id,
         name: `app-${t}-${a}`,
         platform: 'node',
         plan: 'small',
@@ -159,6 +252,12 @@ const QUERIES: Record<string, { as: 'viewer' | 'admin'; query: string }> = {
     as: 'viewer',
     query: `{ teams(first: 10) { nodes { slug apps(first: 50) { nodes { name state env { name }
       grantedTeams { slug } deploys(first: 5) { nodes { version } } processes { name units } } } } } }`,
+  },
+  'clusters dashboard': {
+    as: 'viewer',
+    query: `{ teams(first: 10) { nodes { clusters(first: 10) { nodes { nodePools { name nodeCount }
+      operations(first: 3) { nodes { status } } apps(first: 10) { nodes { name } } } }
+      buckets(first: 10) { nodes { name usage(from: "${usageDay(0)}", to: "${usageDay(USAGE_DAYS - 1)}") { storedBytes } } } } } }`,
   },
   'admin users': {
     as: 'admin',
@@ -237,7 +336,8 @@ async function main() {
   }
   console.log(
     `seeding ${USERS} users, ${TEAMS} teams, ${TEAMS * MEMBERS_PER_TEAM} memberships, ${TEAMS * APPS_PER_TEAM} apps, ` +
-      `${TEAMS * APPS_PER_TEAM * ENV_PER_APP} env vars, ${TEAMS * APPS_PER_TEAM * DEPLOYS_PER_APP} deploys on ${database.engine}…`,
+      `${TEAMS * APPS_PER_TEAM * ENV_PER_APP} env vars, ${TEAMS * APPS_PER_TEAM * DEPLOYS_PER_APP} deploys, ` +
+      `${TEAMS * CLUSTERS_PER_TEAM} clusters, ${TEAMS * BUCKETS_PER_TEAM} buckets with ${USAGE_DAYS} days of usage on ${database.engine}…`,
   );
   await seedCatalogs(database.db);
   await seed(database);
@@ -257,14 +357,14 @@ async function main() {
         .token as string;
     const tokens = { viewer: await token('viewer@bench.test'), admin: await token('admin@bench.test') };
     console.log(`\n${CONNECTIONS} connections, ${SECONDS} s per query, server and load on one machine (${database.engine})\n`);
-    console.log('query            req/s   p50 ms   p99 ms  SQL/req  KB/resp  errors  RSS MB');
+    console.log('query               req/s   p50 ms   p99 ms  SQL/req  KB/resp  errors  RSS MB');
     for (const [name, q] of Object.entries(QUERIES)) {
       const probe = await post(url, q.query, tokens[q.as]);
       if (probe.text.includes('"errors"')) throw new Error(`${name} failed: ${probe.text.slice(0, 300)}`);
       await load(url, q.query, tokens[q.as], 2); // warm-up, discarded
       const r = await load(url, q.query, tokens[q.as]);
       console.log(
-        `${name.padEnd(15)} ${r.rps.toFixed(1).padStart(6)} ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${String(probe.statements).padStart(8)} ${(probe.bytes / 1024).toFixed(1).padStart(8)} ${String(r.errors).padStart(7)} ${String(rssMb(child.pid!)).padStart(7)}`,
+        `${name.padEnd(18)} ${r.rps.toFixed(1).padStart(6)} ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${String(probe.statements).padStart(8)} ${(probe.bytes / 1024).toFixed(1).padStart(8)} ${String(r.errors).padStart(7)} ${String(rssMb(child.pid!)).padStart(7)}`,
       );
     }
   } catch (error) {
