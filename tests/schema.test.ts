@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
+import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, parse, validate, type GraphQLSchema } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../src/db/migrate.js';
 import { printSchemaFile } from '../src/graphql/print.js';
 import { buildBareSchema, unruledEntryPoints } from '../src/graphql/schema.js';
+import { PLAYGROUND_EXAMPLE } from '../src/http/playground.js';
 
 let schema: GraphQLSchema;
 beforeAll(async () => {
@@ -33,6 +34,10 @@ describe('schema', () => {
       if (isEnumType(type)) for (const value of type.getValues()) if (!value.description) missing.push(`${type.name}.${value.name}`);
     }
     expect(missing).toEqual([]);
+  });
+
+  it('opens the playground with operations that are valid against it', () => {
+    expect(validate(schema, parse(PLAYGROUND_EXAMPLE)).map((e) => e.message)).toEqual([]);
   });
 
   it('has an authorization rule on every entry point', () => {

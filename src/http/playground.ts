@@ -13,7 +13,8 @@ const ASSETS: Record<string, string> = {
   'graphiql.min.css': path.join(packageDir('graphiql'), 'graphiql.min.css'),
 };
 
-const EXAMPLE = `# Welcome to Graphplane.
+/** The operations the playground opens with; a test checks they are valid against the schema. */
+export const PLAYGROUND_EXAMPLE = `# Welcome to Graphplane.
 #
 # 1. Run the logIn mutation below (demo credentials are printed by npm start).
 # 2. Open "Headers" (bottom panel) and set:
@@ -45,6 +46,17 @@ query Dashboard {
       }
     }
     invitations(first: 10) { nodes { id teamName role } }
+  }
+}
+
+query Clusters {
+  clusters(first: 10) {
+    nodes {
+      id name status version region team { slug }
+      nodePools { name nodeType nodeCount }
+      apps(first: 10) { nodes { name state } }
+      operations(first: 3) { nodes { id type status progress error } }
+    }
   }
 }
 
@@ -83,7 +95,7 @@ function page(endpoint: string): string {
   ReactDOM.createRoot(document.getElementById('graphiql')).render(
     React.createElement(GraphiQL, {
       fetcher,
-      defaultQuery: ${JSON.stringify(EXAMPLE)},
+      defaultQuery: ${JSON.stringify(PLAYGROUND_EXAMPLE)},
       defaultHeaders: '{\\n  "Authorization": "Bearer <paste the token from logIn>"\\n}',
       defaultEditorToolsVisibility: 'headers',
       shouldPersistHeaders: true,
