@@ -654,7 +654,8 @@ describe('updateApp', () => {
     expect((await update(id, { teamId: home.id })).team).toEqual({ slug: 'new-home' });
 
     const READ = `{ app(name: "wanderer") {
-      team { slug } env { name value secret } processes { name units } units { process status } deploys { totalCount nodes { version } }
+      team { slug } env { name value secret } processes { name units } units { process status }
+      deploys { totalCount nodes { version operation { type status } } }
       viewerPermissions
     } }`;
     const after = {
@@ -662,7 +663,7 @@ describe('updateApp', () => {
       env: [{ name: 'TOKEN', value: 's3cret', secret: true }],
       processes: [{ name: 'web', units: 1 }],
       units: [{ process: 'web', status: 'STARTED' }],
-      deploys: { totalCount: 1, nodes: [{ version: 1 }] },
+      deploys: { totalCount: 1, nodes: [{ version: 1, operation: { type: 'APP_DEPLOY', status: 'DONE' } }] },
     };
     // A MEMBER of the new owner team (in no other team of the app) holds MEMBER's app permissions, secrets included.
     expect.soft(await ok(READ, {}, newcomer.token)).toEqual({

@@ -176,7 +176,7 @@ async function moveAppRows(tx: Executor, appId: string, teamId: string): Promise
   await tx
     .update(operations)
     .set({ teamId })
-    .where(and(eq(operations.targetType, 'App'), eq(operations.targetId, appId)));
+    .where(and(eq(operations.resourceType, 'APP'), eq(operations.resourceId, appId)));
 }
 
 export async function deleteApp(ctx: Context, appId: string): Promise<{ app: AppRow }> {
