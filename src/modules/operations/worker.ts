@@ -40,7 +40,9 @@ export class OperationWorker {
   private readonly maxAttempts: number;
   private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private state: 'new' | 'running' | 'stopping' | 'stopped' | 'killed' = 'new';
-  private poke: () => void = () => {};
+  /** Set by a wake-up that arrives while the loop is busy, so that the loop does not then sleep through it. */
+  private wakeRequested = false;
+  private wake: (() => void) | null = null;
   private loop?: Promise<void>;
   private stopListening?: () => Promise<void>;
 
@@ -103,6 +105,7 @@ export class OperationWorker {
 
   private async work(): Promise<void> {
     while (this.state === 'running') {
+      this.wakeRequested = false;
       let claimed: OperationRow | null = null;
       if (this.active.size < this.concurrency) {
         try {
@@ -116,14 +119,20 @@ export class OperationWorker {
     }
   }
 
+  private poke(): void {
+    this.wakeRequested = true;
+    this.wake?.();
+  }
+
   private idle(): Promise<void> {
+    if (this.wakeRequested) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.pollMs);
-      function done() {
+      const timer = setTimeout(() => this.wake?.(), this.pollMs);
+      this.wake = () => {
         clearTimeout(timer);
+        this.wake = null;
         resolve();
-      }
-      this.poke = done;
+      };
     });
   }
 
