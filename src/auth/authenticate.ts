@@ -1,6 +1,6 @@
-import { and, eq, gt, isNull, lt, or } from 'drizzle-orm';
+import { and, eq, gt, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { apiTokens, sessions, users } from '../db/schema/index.js';
+import { apiTokens, serviceAccounts, sessions, users } from '../db/schema/index.js';
 import { outsideStatementScope } from '../db/statements.js';
 import type { Viewer } from '../graphql/context.js';
 import { isPermission } from '../iam/permissions.js';
@@ -33,20 +33,32 @@ export async function authenticate(db: Db, header: string | undefined, logger: L
     touchIfStale(logger, row.session.lastUsedAt, now, () =>
       db.update(sessions).set({ lastUsedAt: now }).where(eq(sessions.id, row.session.id)),
     );
-    return { viewer: { user: row.user, via: 'SESSION', credentialId: row.session.id, scopes: null }, failure: null };
+    return {
+      viewer: {
+        subject: { type: 'USER', id: row.user.id },
+        user: row.user,
+        serviceAccount: null,
+        via: 'SESSION',
+        credentialId: row.session.id,
+        scopes: null,
+      },
+      failure: null,
+    };
   }
 
   if (kind === 'apiToken') {
+    // A user's token works while the user is active; a service account's while the account exists.
     const [row] = await db
-      .select({ user: users, token: apiTokens })
+      .select({ user: users, serviceAccount: serviceAccounts, token: apiTokens })
       .from(apiTokens)
-      .innerJoin(users, eq(users.id, apiTokens.userId))
+      .leftJoin(users, eq(users.id, apiTokens.userId))
+      .leftJoin(serviceAccounts, eq(serviceAccounts.id, apiTokens.serviceAccountId))
       .where(
         and(
           eq(apiTokens.secretHash, hash),
           isNull(apiTokens.revokedAt),
           or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, now)),
-          eq(users.status, 'ACTIVE'),
+          or(eq(users.status, 'ACTIVE'), isNotNull(serviceAccounts.id)),
         ),
       );
     if (!row) return { viewer: null, failure: REFUSED };
@@ -57,7 +69,13 @@ export async function authenticate(db: Db, header: string | undefined, logger: L
         .where(and(eq(apiTokens.id, row.token.id), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, now)))),
     );
     const scopes = row.token.scopes ? new Set(row.token.scopes.filter(isPermission)) : null;
-    return { viewer: { user: row.user, via: 'API_TOKEN', credentialId: row.token.id, scopes }, failure: null };
+    const subject = row.user
+      ? { type: 'USER' as const, id: row.user.id }
+      : { type: 'SERVICE_ACCOUNT' as const, id: row.serviceAccount!.id };
+    return {
+      viewer: { subject, user: row.user, serviceAccount: row.serviceAccount, via: 'API_TOKEN', credentialId: row.token.id, scopes },
+      failure: null,
+    };
   }
 
   return { viewer: null, failure: REFUSED };

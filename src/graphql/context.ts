@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { Database, Db } from '../db/client.js';
 import type { StatementScope } from '../db/statements.js';
-import type { users } from '../db/schema/index.js';
+import type { serviceAccounts, users } from '../db/schema/index.js';
 import type { Permission } from '../iam/permissions.js';
 import { Policy } from '../iam/policy.js';
 import type { Logger } from '../logger.js';
@@ -12,10 +12,21 @@ import type { Provisioner } from '../modules/operations/provisioner.js';
 import type { EventBus } from '../modules/events/bus.js';
 
 export type UserRow = typeof users.$inferSelect;
+export type ServiceAccountRow = typeof serviceAccounts.$inferSelect;
+
+/** Who holds grants: a user, or a team's service account (Numspot subjects). */
+export interface Subject {
+  type: 'USER' | 'SERVICE_ACCOUNT';
+  id: string;
+}
 
 /** Who is calling, as established from the bearer token. */
 export interface Viewer {
-  user: UserRow;
+  subject: Subject;
+  /** The calling user; null when a service account calls (with one of its API tokens). */
+  user: UserRow | null;
+  /** The calling service account; null for users. */
+  serviceAccount: ServiceAccountRow | null;
   via: 'SESSION' | 'API_TOKEN';
   /** The session's or API token's id. */
   credentialId: string;

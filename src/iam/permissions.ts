@@ -3,36 +3,53 @@
  * Built-in roles are fixed sets of them; custom roles and single-permission bindings draw from
  * the same catalog.
  */
-export const PERMISSIONS = [
-  'team:read',
-  'team:update',
-  'team:delete',
-  'team:transfer',
-  'team:members:manage',
-  'bucket:read',
-  'bucket:create',
-  'bucket:update',
-  'bucket:delete',
-  'app:read',
-  'app:create',
-  'app:update',
-  'app:delete',
-  'app:deploy',
-  'app:lifecycle',
-  'app:env:write',
-  'app:env:read-secrets',
-  'app:grant',
-  'cluster:read',
-  'cluster:create',
-  'cluster:update',
-  'cluster:delete',
-  'cluster:scale',
-  'iam:manage',
-  'audit:read',
-  'user:manage',
+/** Where a permission can be granted: platform-wide, in a team, or on one resource. */
+export type GrantScope = 'PLATFORM' | 'TEAM' | 'BUCKET' | 'APP' | 'CLUSTER';
+
+const TEAMWIDE: GrantScope[] = ['PLATFORM', 'TEAM'];
+const onResource = (kind: 'BUCKET' | 'APP' | 'CLUSTER'): GrantScope[] => ['PLATFORM', 'TEAM', kind];
+
+/**
+ * Every permission with what it allows and where it can be granted. Creating a resource is a
+ * team permission (the resource does not exist yet); the other actions on a resource can also
+ * be granted on that one resource (a binding or an ACL entry); user management is platform-wide.
+ */
+export const PERMISSION_CATALOG = [
+  { name: 'team:read', description: 'See the team, its members and its resources’ existence.', scopes: TEAMWIDE },
+  { name: 'team:update', description: 'Change the team’s name, description and tags.', scopes: TEAMWIDE },
+  { name: 'team:delete', description: 'Delete the team.', scopes: TEAMWIDE },
+  { name: 'team:transfer', description: 'Transfer the team’s ownership.', scopes: TEAMWIDE },
+  { name: 'team:members:manage', description: 'Invite, remove and change the roles of members.', scopes: TEAMWIDE },
+  { name: 'bucket:read', description: 'See buckets and their usage.', scopes: onResource('BUCKET') },
+  { name: 'bucket:create', description: 'Create buckets in the team.', scopes: TEAMWIDE },
+  { name: 'bucket:update', description: 'Change a bucket’s versioning and visibility.', scopes: onResource('BUCKET') },
+  { name: 'bucket:delete', description: 'Delete buckets.', scopes: onResource('BUCKET') },
+  { name: 'app:read', description: 'See apps, their units, env var names, deploys and events.', scopes: onResource('APP') },
+  { name: 'app:create', description: 'Create apps in the team (or move apps into it).', scopes: TEAMWIDE },
+  { name: 'app:update', description: 'Change an app’s settings, placement and lock.', scopes: onResource('APP') },
+  { name: 'app:delete', description: 'Delete apps.', scopes: onResource('APP') },
+  { name: 'app:deploy', description: 'Deploy and roll back apps.', scopes: onResource('APP') },
+  { name: 'app:lifecycle', description: 'Start, stop, restart and sleep apps; add and remove units.', scopes: onResource('APP') },
+  { name: 'app:env:write', description: 'Set and unset env vars and cnames.', scopes: onResource('APP') },
+  { name: 'app:env:read-secrets', description: 'Read the values of secret env vars.', scopes: onResource('APP') },
+  { name: 'app:grant', description: 'Grant and revoke other teams’ access to apps.', scopes: onResource('APP') },
+  { name: 'cluster:read', description: 'See clusters, their node pools and operations.', scopes: onResource('CLUSTER') },
+  { name: 'cluster:create', description: 'Create clusters in the team.', scopes: TEAMWIDE },
+  { name: 'cluster:update', description: 'Rename and upgrade clusters.', scopes: onResource('CLUSTER') },
+  { name: 'cluster:delete', description: 'Delete clusters.', scopes: onResource('CLUSTER') },
+  { name: 'cluster:scale', description: 'Add, scale and remove node pools.', scopes: onResource('CLUSTER') },
+  { name: 'iam:manage', description: 'Manage custom roles, IAM policies, ACL entries and service accounts.', scopes: TEAMWIDE },
+  { name: 'audit:read', description: 'Read the team’s audit events.', scopes: TEAMWIDE },
+  { name: 'user:manage', description: 'Manage every user account (platform administration).', scopes: ['PLATFORM'] as GrantScope[] },
 ] as const;
 
-export type Permission = (typeof PERMISSIONS)[number];
+export const PERMISSIONS = PERMISSION_CATALOG.map((p) => p.name);
+
+export type Permission = (typeof PERMISSION_CATALOG)[number]['name'];
+
+/** Whether the permission can be granted at the scope (roles, bindings and ACL entries are checked against this). */
+export const grantableAt = (permission: Permission, scope: GrantScope): boolean =>
+  (PERMISSION_CATALOG.find((p) => p.name === permission)!.scopes as readonly GrantScope[]).includes(scope);
 
 export const isPermission = (value: string): value is Permission => (PERMISSIONS as readonly string[]).includes(value);
 

@@ -1,12 +1,17 @@
 import DataLoader from 'dataloader';
 import { and, eq, inArray, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { aclEntries, appGrants, memberships, roleBindings, roles } from '../db/schema/index.js';
-import type { Context } from '../graphql/context.js';
+import type { Context, Subject } from '../graphql/context.js';
 import { forbidden } from '../graphql/errors.js';
 import { ALL_PERMISSIONS, TEAM_ROLE_PERMISSIONS, isPermission, type Permission, type TeamRoleName } from './permissions.js';
 
 const PLATFORM = '';
 const NONE: ReadonlySet<Permission> = new Set();
+
+/** SQL condition: the binding or ACL entry is the subject's. */
+export function heldBy(table: { userId: AnyColumn; serviceAccountId: AnyColumn }, subject: Subject): SQL {
+  return subject.type === 'USER' ? eq(table.userId, subject.id) : eq(table.serviceAccountId, subject.id);
+}
 
 /**
  * The viewer's grants: a team's permission set is memberships' built-in role, plus custom roles
@@ -15,9 +20,10 @@ const NONE: ReadonlySet<Permission> = new Set();
  */
 function grantsLoader(ctx: Context) {
   return new DataLoader<string, ReadonlySet<Permission>>(async (keys) => {
-    const userId = ctx.viewer!.user.id;
+    const subject = ctx.viewer!.subject;
     const teamIds = keys.filter((k) => k !== PLATFORM);
     const teamIdList = teamIds.length ? teamIds : ['00000000-0000-0000-0000-000000000000'];
+    // Service accounts are never members: for them the first part matches nothing.
     const rows = await ctx.db
       .select({
         teamId: sql<string | null>`${memberships.teamId}`,
@@ -25,7 +31,7 @@ function grantsLoader(ctx: Context) {
         permissions: sql<string[] | null>`null::text[]`,
       })
       .from(memberships)
-      .where(and(eq(memberships.userId, userId), inArray(memberships.teamId, teamIdList)))
+      .where(and(subject.type === 'USER' ? eq(memberships.userId, subject.id) : sql`false`, inArray(memberships.teamId, teamIdList)))
       .unionAll(
         ctx.db
           .select({
@@ -39,7 +45,7 @@ function grantsLoader(ctx: Context) {
           .leftJoin(roles, eq(roles.id, roleBindings.roleId))
           .where(
             and(
-              eq(roleBindings.userId, userId),
+              heldBy(roleBindings, subject),
               or(eq(roleBindings.scope, 'PLATFORM'), and(eq(roleBindings.scope, 'TEAM'), inArray(roleBindings.teamId, teamIdList))),
             ),
           ),
@@ -91,7 +97,7 @@ const RESOURCE_PERMISSION_PREFIX: Record<ResourceKind, string> = { APP: 'app:', 
 function resourceGrantsLoader(ctx: Context, kind: string) {
   const resourceKind = kind as ResourceKind;
   return new DataLoader<string, { permissions: ReadonlySet<Permission>; granteeTeamIds: string[] }>(async (ids) => {
-    const userId = ctx.viewer!.user.id;
+    const subject = ctx.viewer!.subject;
     const list = ids as string[];
     const direct = await ctx.db
       .select({
@@ -102,12 +108,12 @@ function resourceGrantsLoader(ctx: Context, kind: string) {
       })
       .from(roleBindings)
       .leftJoin(roles, eq(roles.id, roleBindings.roleId))
-      .where(and(eq(roleBindings.userId, userId), eq(roleBindings.scope, resourceKind), inArray(roleBindings.resourceId, list)))
+      .where(and(heldBy(roleBindings, subject), eq(roleBindings.scope, resourceKind), inArray(roleBindings.resourceId, list)))
       .unionAll(
         ctx.db
           .select({ resourceId: sql<string>`${aclEntries.resourceId}`, permissions: sql<string[]>`array[${aclEntries.permission}]` })
           .from(aclEntries)
-          .where(and(eq(aclEntries.userId, userId), eq(aclEntries.resourceType, resourceKind), inArray(aclEntries.resourceId, list))),
+          .where(and(heldBy(aclEntries, subject), eq(aclEntries.resourceType, resourceKind), inArray(aclEntries.resourceId, list))),
       );
     const grantees =
       resourceKind === 'APP'
@@ -133,13 +139,13 @@ export class Policy {
     return new Set([...perms].filter((p) => scopes.has(p)));
   }
 
-  get userId(): string | null {
-    return this.ctx.viewer?.user.id ?? null;
+  get subject(): Subject | null {
+    return this.ctx.viewer?.subject ?? null;
   }
 
   /** A platform ADMIN (the token's scopes still narrow what it may do). */
   isPlatformAdmin(): boolean {
-    return this.ctx.viewer?.user.platformRole === 'ADMIN';
+    return this.ctx.viewer?.user?.platformRole === 'ADMIN';
   }
 
   private scopeAllows(permission: Permission): boolean {
@@ -206,9 +212,9 @@ export class Policy {
    * to one of the viewer's teams.
    */
   resourcesGranting(kind: ResourceKind, idColumn: AnyColumn, teamIdColumn: AnyColumn, permission: Permission): SQL | undefined {
-    const userId = this.userId;
+    const subject = this.subject;
     const viaTeam = this.teamsGranting(teamIdColumn, permission);
-    if (!userId || viaTeam === undefined) return viaTeam;
+    if (!subject || viaTeam === undefined) return viaTeam;
     if (!this.scopeAllows(permission)) return sql`false`;
     const db = this.ctx.db;
     return or(
@@ -221,7 +227,7 @@ export class Policy {
           .leftJoin(roles, eq(roles.id, roleBindings.roleId))
           .where(
             and(
-              eq(roleBindings.userId, userId),
+              heldBy(roleBindings, subject),
               eq(roleBindings.scope, kind),
               or(eq(roleBindings.permission, permission), sql`${permission} = any(${roles.permissions})`),
             ),
@@ -232,7 +238,7 @@ export class Policy {
         db
           .select({ id: aclEntries.resourceId })
           .from(aclEntries)
-          .where(and(eq(aclEntries.userId, userId), eq(aclEntries.resourceType, kind), eq(aclEntries.permission, permission))),
+          .where(and(heldBy(aclEntries, subject), eq(aclEntries.resourceType, kind), eq(aclEntries.permission, permission))),
       ),
       kind === 'APP'
         ? inArray(
@@ -254,20 +260,20 @@ export class Policy {
    * leaves the database. Undefined means "no restriction".
    */
   teamsGranting(teamIdColumn: AnyColumn, permission: Permission = 'team:read'): SQL | undefined {
-    const userId = this.userId;
-    if (!userId || !this.scopeAllows(permission)) return sql`false`;
+    const subject = this.subject;
+    if (!subject || !this.scopeAllows(permission)) return sql`false`;
     if (this.isPlatformAdmin()) return undefined;
     const db = this.ctx.db;
     // Membership counts only through a built-in role that includes the permission.
     const rolesGranting = (Object.keys(TEAM_ROLE_PERMISSIONS) as TeamRoleName[]).filter((r) => TEAM_ROLE_PERMISSIONS[r].has(permission));
     return or(
-      rolesGranting.length
+      rolesGranting.length && subject.type === 'USER'
         ? inArray(
             teamIdColumn,
             db
               .select({ id: memberships.teamId })
               .from(memberships)
-              .where(and(eq(memberships.userId, userId), inArray(memberships.role, rolesGranting))),
+              .where(and(eq(memberships.userId, subject.id), inArray(memberships.role, rolesGranting))),
           )
         : undefined,
       inArray(
@@ -276,19 +282,19 @@ export class Policy {
           .select({ id: roleBindings.teamId })
           .from(roleBindings)
           .leftJoin(roles, eq(roles.id, roleBindings.roleId))
-          .where(and(eq(roleBindings.userId, userId), eq(roleBindings.scope, 'TEAM'), bindingGrants(permission))),
+          .where(and(heldBy(roleBindings, subject), eq(roleBindings.scope, 'TEAM'), bindingGrants(permission))),
       ),
-      this.platformBindingGrants(userId, permission),
+      this.platformBindingGrants(subject, permission),
     );
   }
 
   /** SQL condition: one of the user's PLATFORM-scope bindings grants `permission`. */
-  private platformBindingGrants(userId: string, permission: Permission): SQL {
+  private platformBindingGrants(subject: Subject, permission: Permission): SQL {
     return sql`exists ${this.ctx.db
       .select({ one: sql`1` })
       .from(roleBindings)
       .leftJoin(roles, eq(roles.id, roleBindings.roleId))
-      .where(and(eq(roleBindings.userId, userId), eq(roleBindings.scope, 'PLATFORM'), bindingGrants(permission)))}`;
+      .where(and(heldBy(roleBindings, subject), eq(roleBindings.scope, 'PLATFORM'), bindingGrants(permission)))}`;
   }
 
   /**
@@ -296,15 +302,15 @@ export class Policy {
    * anyone for user managers, otherwise members of the teams the viewer can read.
    */
   usersVisible(userIdColumn: AnyColumn): SQL | undefined {
-    const userId = this.userId;
-    if (!userId) return sql`false`;
+    const subject = this.subject;
+    if (!subject) return sql`false`;
     if (this.isPlatformAdmin() && this.scopeAllows('user:manage')) return undefined;
     const teamRead = this.teamsGranting(memberships.teamId);
     return anyOf(
-      eq(userIdColumn, userId),
+      eq(userIdColumn, subject.id),
       inArray(userIdColumn, this.ctx.db.select({ id: memberships.userId }).from(memberships).where(teamRead)),
       // A user manager by platform binding sees everyone, as the admin entry points let them act on anyone.
-      this.scopeAllows('user:manage') ? this.platformBindingGrants(userId, 'user:manage') : sql`false`,
+      this.scopeAllows('user:manage') ? this.platformBindingGrants(subject, 'user:manage') : sql`false`,
     );
   }
 }

@@ -36,7 +36,7 @@ const teamPermission = (permission: Permission, what: string) =>
 /** For fields of User that only the user themself and user managers may see. */
 const selfOrUserManager = rule({ cache: 'strict' })(async (user: { id: string }, _args, ctx: Context) => {
   if (!ctx.viewer) return unauthenticated(ctx.authFailure ?? undefined);
-  if (user.id === ctx.viewer.user.id || (await ctx.policy.canOnPlatform('user:manage'))) return true;
+  if (user.id === ctx.viewer.user?.id || (await ctx.policy.canOnPlatform('user:manage'))) return true;
   return forbidden('Only the user themself and platform admins may see this.');
 });
 

@@ -147,7 +147,7 @@ export class AccountResolver {
   ) {
     return payload(async () => {
       const email = input?.email?.trim().toLowerCase();
-      if (email && email !== ctx.viewer?.user.email) throw userError('email', UserErrorCode.INVALID, 'email is not your current address.');
+      if (email && email !== ctx.viewer?.user?.email) throw userError('email', UserErrorCode.INVALID, 'email is not your current address.');
       return accounts.requestEmailVerification(ctx);
     });
   }

@@ -2,7 +2,7 @@ import { and, eq, gt, isNull, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import { decoyHash, hashPassword, verifyPassword } from '../../auth/passwords.js';
 import { hashSecret, newSecret } from '../../auth/secrets.js';
-import { requireFullAccess, requireViewer } from '../../auth/viewer.js';
+import { requireFullAccess, requireUser } from '../../auth/viewer.js';
 import type { Executor } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { emailVerifications, passwordResets, sessions, users } from '../../db/schema/index.js';
@@ -168,7 +168,7 @@ export async function logIn(ctx: Context, rawInput: { email?: unknown; password?
 
 /** Ends the current session, or every other session of the viewer (accounts API `others=True`). */
 export async function logOut(ctx: Context, allOtherSessions: boolean): Promise<{ endedSessions: number; user: UserRow }> {
-  const viewer = allOtherSessions ? requireFullAccess(ctx, 'end other sessions') : requireViewer(ctx);
+  const viewer = allOtherSessions ? requireFullAccess(ctx, 'end other sessions') : requireUser(ctx, 'log out');
   if (!allOtherSessions && viewer.via !== 'SESSION')
     throw userError(
       ['input', 'allOtherSessions'],

@@ -123,7 +123,7 @@ async function startDeploy(
     const values = await build(tx, app, version);
     const [deploy] = await tx
       .insert(deploys)
-      .values({ ...values, appId, teamId: app.teamId, version, userId: ctx.viewer!.user.id, status: DeployStatus.PENDING })
+      .values({ ...values, appId, teamId: app.teamId, version, userId: ctx.viewer!.user?.id ?? null, status: DeployStatus.PENDING })
       .returning();
     const operation = await enqueueOperation(tx, {
       type: kind === 'app.deploy' ? OperationType.APP_DEPLOY : OperationType.APP_ROLLBACK,
@@ -131,7 +131,7 @@ async function startDeploy(
       resource: { type: 'APP', id: appId },
       target: { type: 'Deploy', id: deploy.id },
       input: { version },
-      createdById: ctx.viewer!.user.id,
+      createdById: ctx.viewer!.user?.id ?? null,
     });
     return {
       result: { deploy, app, operation },

@@ -21,14 +21,16 @@ export async function audited<T>(ctx: Context, kind: string, run: (tx: Tx) => Pr
   const startedAt = new Date();
   const result = await ctx.db.transaction(async (tx) => {
     const record = await run(tx);
-    const actor = record.actor ?? (ctx.viewer ? { id: ctx.viewer.user.id, email: ctx.viewer.user.email } : null);
+    const viewer = ctx.viewer;
+    const actor = record.actor ?? (viewer?.user ? { id: viewer.user.id, email: viewer.user.email } : null);
+    const serviceAccount = !record.actor && viewer?.serviceAccount ? viewer.serviceAccount : null;
     const [event] = await tx
       .insert(auditEvents)
       .values({
         kind,
         status: 'SUCCEEDED',
-        actorType: actor ? 'USER' : 'SYSTEM',
-        actorId: actor?.id ?? null,
+        actorType: actor ? 'USER' : serviceAccount ? 'SERVICE_ACCOUNT' : 'SYSTEM',
+        actorId: actor?.id ?? serviceAccount?.id ?? null,
         actorEmail: actor?.email ?? null,
         targetType: record.target.type,
         targetId: record.target.id,

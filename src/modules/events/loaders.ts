@@ -13,7 +13,7 @@ import type { AuditEventConnectionArgs } from './types.js';
 /** Events the viewer may read: their own actions, and the events of teams granting audit:read. */
 export function eventsVisible(ctx: Context): SQL | undefined {
   if (!ctx.viewer) return sql`false`;
-  return anyOf(eq(auditEvents.actorId, ctx.viewer.user.id), ctx.policy.teamsGranting(auditEvents.teamId, 'audit:read'));
+  return anyOf(eq(auditEvents.actorId, ctx.viewer.subject.id), ctx.policy.teamsGranting(auditEvents.teamId, 'audit:read'));
 }
 
 export const eventById = (ctx: Context) =>

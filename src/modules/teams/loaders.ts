@@ -56,7 +56,8 @@ export const membershipById = (ctx: Context) =>
 /** The viewer's own membership in each team (null when not a member). */
 export const viewerMembershipByTeam = (ctx: Context) =>
   new DataLoader<string, typeof memberships.$inferSelect | null>(async (teamIds) => {
-    if (!ctx.viewer) return teamIds.map(() => null);
+    // Service accounts are never members: they hold roles through IAM policies only.
+    if (!ctx.viewer?.user) return teamIds.map(() => null);
     const rows = await ctx.db
       .select()
       .from(memberships)
@@ -82,7 +83,8 @@ export const ownerByTeam = (ctx: Context) =>
 export function invitationsVisible(ctx: Context): SQL | undefined {
   if (!ctx.viewer) return sql`false`;
   // The addressee sees theirs once they proved the address is theirs.
-  const addressee = ctx.viewer.user.emailVerifiedAt ? eq(invitations.email, ctx.viewer.user.email) : sql`false`;
+  const user = ctx.viewer.user;
+  const addressee = user?.emailVerifiedAt ? eq(invitations.email, user.email) : sql`false`;
   return anyOf(ctx.policy.teamsGranting(invitations.teamId, 'team:members:manage'), addressee);
 }
 

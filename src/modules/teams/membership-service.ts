@@ -1,7 +1,7 @@
 import { and, count, eq, gt, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import { newSecret, hashSecret } from '../../auth/secrets.js';
-import { requireFullAccess, requireViewer } from '../../auth/viewer.js';
+import { requireFullAccess, requireViewer, viewerName } from '../../auth/viewer.js';
 import type { Tx } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { invitations, memberships, users } from '../../db/schema/index.js';
@@ -90,7 +90,7 @@ export async function inviteMember(
           teamId,
           email: input.email,
           role: input.role,
-          inviterId: ctx.viewer!.user.id,
+          inviterId: ctx.viewer!.user?.id ?? null,
           tokenHash: hashSecret(token),
           expiresAt: new Date(Date.now() + ctx.app.config.invitationTtlSeconds * 1000),
         })
@@ -99,7 +99,7 @@ export async function inviteMember(
         kind: 'invitation',
         recipient: input.email,
         subject: `You are invited to join ${team.name} on Graphplane`,
-        body: `${ctx.viewer!.user.email} invited you to join the team "${team.name}" (${team.slug}) as ${input.role}. Accept with the acceptInvitation mutation and this token: ${token}`,
+        body: `${viewerName(ctx.viewer!)} invited you to join the team "${team.name}" (${team.slug}) as ${input.role}. Accept with the acceptInvitation mutation and this token: ${token}`,
         payload: { invitationId: invitation.id, teamId, token },
       });
       return {
@@ -170,7 +170,7 @@ export async function revokeInvitation(ctx: Context, invitationId: string): Prom
   const viewer = requireViewer(ctx);
   const invitation = await ctx.loaders.get(invitationById).load(invitationId);
   if (!invitation) throw notFound('Invitation');
-  if (invitation.email !== viewer.user.email) await ctx.policy.require(invitation.teamId, 'team:members:manage', 'revoke this invitation');
+  if (invitation.email !== viewer.user?.email) await ctx.policy.require(invitation.teamId, 'team:members:manage', 'revoke this invitation');
   if (invitation.status !== 'PENDING')
     throw userError('invitationId', UserErrorCode.EXPIRED, `The invitation is already ${invitation.status.toLowerCase()}.`);
   return audited(ctx, 'team.invitation.revoke', async (tx) => {

@@ -12,13 +12,18 @@ export const ownApiTokenById = (ctx: Context) =>
     const rows = await ctx.db
       .select()
       .from(apiTokens)
-      .where(and(inArray(apiTokens.id, ids as string[]), eq(apiTokens.userId, ctx.viewer.user.id)));
+      .where(
+        and(
+          inArray(apiTokens.id, ids as string[]),
+          ctx.viewer.user ? eq(apiTokens.userId, ctx.viewer.user.id) : eq(apiTokens.serviceAccountId, ctx.viewer.subject.id),
+        ),
+      );
     return byKeys(ids, rows, (r) => r.id);
   });
 
 export const ownSessionById = (ctx: Context) =>
   new DataLoader<string, typeof sessions.$inferSelect | null>(async (ids) => {
-    if (!ctx.viewer) return ids.map(() => null);
+    if (!ctx.viewer?.user) return ids.map(() => null);
     const rows = await ctx.db
       .select()
       .from(sessions)

@@ -115,7 +115,7 @@ export async function adminUpdateUser(ctx: Context, userId: string, rawInput: un
   const target = await anyUser(ctx, userId);
   ensureMayTouchAdmins(ctx, target, input.platformRole);
   // An admin cannot lock themself out; another admin has to do it.
-  if (target.id === ctx.viewer?.user.id && (input.status === 'SUSPENDED' || input.platformRole === 'USER'))
+  if (target.id === ctx.viewer?.user?.id && (input.status === 'SUSPENDED' || input.platformRole === 'USER'))
     throw userError(
       input.status === 'SUSPENDED' ? 'status' : 'platformRole',
       UserErrorCode.NOT_ALLOWED,
@@ -138,7 +138,8 @@ export async function adminUpdateUser(ctx: Context, userId: string, rawInput: un
 export async function adminDeleteUser(ctx: Context, userId: string): Promise<{ deletedUserId: string }> {
   const target = await anyUser(ctx, userId);
   ensureMayTouchAdmins(ctx, target, undefined);
-  if (target.id === ctx.viewer?.user.id) throw userError('userId', UserErrorCode.NOT_ALLOWED, 'Delete your own account with deleteViewer.');
+  if (target.id === ctx.viewer?.user?.id)
+    throw userError('userId', UserErrorCode.NOT_ALLOWED, 'Delete your own account with deleteViewer.');
   return audited(ctx, 'admin.user.delete', async (tx) => {
     await ensureOwnsNoTeams(tx, userId, ['input', 'userId'], target.email);
     await tx.delete(users).where(eq(users.id, userId));
