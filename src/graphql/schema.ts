@@ -9,6 +9,7 @@ import { AccountResolver } from '../modules/accounts/resolver.js';
 import { BucketResolver, TeamBucketsResolver } from '../modules/buckets/resolver.js';
 import { ClusterCatalogResolver } from '../modules/clusters/catalog.js';
 import { AppClusterResolver, ClusterResolver, NodePoolResolver, TeamClustersResolver } from '../modules/clusters/resolver.js';
+import { ServiceAccountResolver, TeamServiceAccountsResolver } from '../modules/iam/service-account-resolver.js';
 import { DeployOperationResolver, OperationProgressResolver, OperationResolver } from '../modules/operations/resolver.js';
 import { TeamLimitsResolver } from '../modules/teams/limits.js';
 import { AppResolver, DeployResolver, EnvVarResolver, TeamAppsResolver } from '../modules/apps/resolver.js';
@@ -54,6 +55,8 @@ export async function buildBareSchema(): Promise<GraphQLSchema> {
       OperationResolver,
       OperationProgressResolver,
       DeployOperationResolver,
+      ServiceAccountResolver,
+      TeamServiceAccountsResolver,
     ],
     orphanedTypes: [Node],
     scalarsMap: [{ type: Date, scalar: DateTime }],

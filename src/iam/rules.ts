@@ -128,6 +128,9 @@ export const rules = {
     scaleNodePool: isAuthenticated,
     deleteNodePool: isAuthenticated,
     retryOperation: isAuthenticated,
+    createServiceAccount: isAuthenticated,
+    updateServiceAccount: isAuthenticated,
+    deleteServiceAccount: isAuthenticated,
   },
   Subscription: {
     teamEvents: isAuthenticated,

@@ -4,7 +4,7 @@ import { INPUT_ARG } from '../../graphql/inputs.js';
 import { registerNodeType } from '../../graphql/node-registry.js';
 import { idOf } from '../../graphql/relay.js';
 import { payload } from '../../graphql/user-errors.js';
-import { ownApiTokenById, ownSessionById } from './loaders.js';
+import { manageableApiTokenById, ownSessionById } from './loaders.js';
 import * as tokens from './service.js';
 import {
   ApiToken,
@@ -21,7 +21,7 @@ import {
   type SessionRow,
 } from './types.js';
 
-registerNodeType('ApiToken', (ctx, id) => ctx.loaders.get(ownApiTokenById).load(id));
+registerNodeType('ApiToken', (ctx, id) => ctx.loaders.get(manageableApiTokenById).load(id));
 registerNodeType('Session', (ctx, id) => ctx.loaders.get(ownSessionById).load(id));
 
 function stateOf(endedAt: Date | null, expiresAt: Date | null): CredentialState {
@@ -39,16 +39,22 @@ export class ApiTokenResolver {
 
   @Mutation(() => ApiTokenSecretPayload, { description: 'Creates an API token; the payload holds its secret, shown only this once.' })
   createApiToken(@Arg('input', () => CreateApiTokenInput, INPUT_ARG) input: CreateApiTokenInput, @Ctx() ctx: Context) {
-    return payload(() => tokens.createApiToken(ctx, input));
+    const { serviceAccountId, ...rest } = input;
+    return payload(() =>
+      tokens.createApiToken(ctx, rest, serviceAccountId ? idOf('ServiceAccount', serviceAccountId, 'serviceAccountId') : undefined),
+    );
   }
 
-  @Mutation(() => RevokeApiTokenPayload, { description: 'Revokes one of your API tokens; it is refused from then on.' })
+  @Mutation(() => RevokeApiTokenPayload, {
+    description: 'Revokes one of your API tokens (or one of a service account you manage); it is refused from then on.',
+  })
   revokeApiToken(@Arg('input', () => RevokeApiTokenInput, INPUT_ARG) input: RevokeApiTokenInput, @Ctx() ctx: Context) {
     return payload(() => tokens.revokeApiToken(ctx, idOf('ApiToken', input.id, 'id')));
   }
 
   @Mutation(() => ApiTokenSecretPayload, {
-    description: 'Gives one of your API tokens a new secret (shown only this once); the old secret stops working.',
+    description:
+      'Gives one of your API tokens (or one of a service account you manage) a new secret, shown only this once; the old secret stops working.',
   })
   regenerateApiToken(
     @Arg('input', () => RegenerateApiTokenInput, INPUT_ARG)

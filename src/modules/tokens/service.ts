@@ -9,7 +9,9 @@ import { UserErrorCode, userError } from '../../graphql/user-errors.js';
 import { fields, parseInput } from '../../graphql/validation.js';
 import { PERMISSIONS } from '../../iam/permissions.js';
 import { audited } from '../events/audit.js';
-import { ownApiTokenById, ownSessionById } from './loaders.js';
+import { grantsOf, requireHoldsAll } from '../iam/grants.js';
+import { manageableServiceAccount } from '../iam/service-accounts.js';
+import { manageableApiTokenById, ownSessionById } from './loaders.js';
 import type { ApiTokenRow, SessionRow } from './types.js';
 
 const createSchema = z.object({
@@ -25,27 +27,50 @@ const createSchema = z.object({
     .nullish(),
 });
 
-export async function createApiToken(ctx: Context, rawInput: unknown): Promise<{ secret: string; token: ApiTokenRow }> {
+/**
+ * Creates an API token for the viewer or, with `serviceAccountId`, for a service account of a team
+ * where the viewer holds iam:manage and every permission the account holds (a token must not
+ * give its minter more than they have).
+ */
+export async function createApiToken(
+  ctx: Context,
+  rawInput: unknown,
+  serviceAccountId?: string,
+): Promise<{ secret: string; token: ApiTokenRow }> {
   const viewer = requireFullAccess(ctx, 'create API tokens');
   const input = parseInput(createSchema, rawInput);
+  const account = serviceAccountId ? await manageableServiceAccount(ctx, serviceAccountId, 'create tokens for this service account') : null;
+  if (account)
+    await requireHoldsAll(
+      ctx,
+      await grantsOf(ctx.db, { type: 'SERVICE_ACCOUNT', id: account.id }),
+      'create a token for this service account',
+    );
   const secret = newSecret('apiToken');
-  return audited(ctx, 'user.token.create', async (tx) => {
+  return audited(ctx, account ? 'team.serviceAccount.token.create' : 'user.token.create', async (tx) => {
     const [clash] = await tx
       .select({ id: apiTokens.id })
       .from(apiTokens)
       .where(
         and(
-          eq(apiTokens.userId, viewer.user.id),
+          account ? eq(apiTokens.serviceAccountId, account.id) : eq(apiTokens.userId, viewer.user.id),
           eq(apiTokens.name, input.name),
           isNull(apiTokens.revokedAt),
           or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, new Date())),
         ),
       );
-    if (clash) throw userError('name', UserErrorCode.TAKEN, `name "${input.name}" is used by another of your active tokens.`);
+    if (clash)
+      throw userError(
+        'name',
+        UserErrorCode.TAKEN,
+        `name "${input.name}" is used by another active token of ${account ? `service account ${account.name}` : 'yours'}.`,
+      );
     const [token] = await tx
       .insert(apiTokens)
       .values({
-        userId: viewer.user.id,
+        userId: account ? null : viewer.user.id,
+        serviceAccountId: account?.id ?? null,
+        teamId: account?.teamId ?? null,
         name: input.name,
         prefix: displayPrefix(secret),
         secretHash: hashSecret(secret),
@@ -53,12 +78,18 @@ export async function createApiToken(ctx: Context, rawInput: unknown): Promise<{
         expiresAt: input.expiresAt ?? null,
       })
       .returning();
-    return { result: { secret, token }, target: { type: 'ApiToken', id: token.id }, data: { name: token.name, scopes: token.scopes } };
+    return {
+      result: { secret, token },
+      target: { type: 'ApiToken', id: token.id },
+      teamId: account?.teamId ?? null,
+      data: { name: token.name, scopes: token.scopes, ...(account ? { serviceAccount: account.name } : {}) },
+    };
   });
 }
 
-async function ownToken(ctx: Context, id: string): Promise<ApiTokenRow> {
-  const token = await ctx.loaders.get(ownApiTokenById).load(id);
+/** One of the viewer's tokens, or a token of a service account they manage. */
+async function manageableToken(ctx: Context, id: string): Promise<ApiTokenRow> {
+  const token = await ctx.loaders.get(manageableApiTokenById).load(id);
   if (!token) throw notFound('API token');
   return token;
 }
@@ -66,18 +97,21 @@ async function ownToken(ctx: Context, id: string): Promise<ApiTokenRow> {
 export async function revokeApiToken(ctx: Context, id: string): Promise<{ token: ApiTokenRow }> {
   // A scoped token may revoke itself (that only reduces access), not its owner's other tokens.
   if (ctx.viewer?.credentialId !== id) requireFullAccess(ctx, 'revoke other API tokens');
-  const token = await ownToken(ctx, id);
+  const token = await manageableToken(ctx, id);
   if (token.revokedAt) throw userError('id', UserErrorCode.EXPIRED, 'The token is already revoked.');
   return audited(ctx, 'user.token.revoke', async (tx) => {
     const [revoked] = await tx.update(apiTokens).set({ revokedAt: new Date() }).where(eq(apiTokens.id, id)).returning();
-    return { result: { token: revoked }, target: { type: 'ApiToken', id } };
+    return { result: { token: revoked }, target: { type: 'ApiToken', id }, teamId: token.teamId };
   });
 }
 
 /** Replaces a token's secret; the old one stops working at once (tsuru token regenerate). */
 export async function regenerateApiToken(ctx: Context, id: string): Promise<{ secret: string; token: ApiTokenRow }> {
   requireFullAccess(ctx, 'regenerate API tokens');
-  await ownToken(ctx, id);
+  const token = await manageableToken(ctx, id);
+  // The new secret goes to the caller: for a service account's token, that takes what minting one takes.
+  if (token.serviceAccountId)
+    await requireHoldsAll(ctx, await grantsOf(ctx.db, { type: 'SERVICE_ACCOUNT', id: token.serviceAccountId }), 'regenerate this token');
   const dead = () => userError('id', UserErrorCode.EXPIRED, 'A revoked or expired token cannot be regenerated; create a new one.');
   const secret = newSecret('apiToken');
   return audited(ctx, 'user.token.regenerate', async (tx) => {
@@ -88,7 +122,7 @@ export async function regenerateApiToken(ctx: Context, id: string): Promise<{ se
       .where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, new Date()))))
       .returning();
     if (!updated) throw dead();
-    return { result: { secret, token: updated }, target: { type: 'ApiToken', id } };
+    return { result: { secret, token: updated }, target: { type: 'ApiToken', id }, teamId: token.teamId };
   });
 }
 

@@ -74,20 +74,26 @@ export class CreateApiTokenInput {
   expiresAt?: Date | null;
   @Field(() => [String], {
     nullable: true,
-    description: 'Permissions (`resource:action`, e.g. `team:read`) to narrow the token to; omit for all of yours.',
+    description: 'Permissions (`resource:action`, e.g. `team:read`) to narrow the token to; omit for all of its subject’s.',
   })
   scopes?: string[] | null;
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'Mint the token for this service account instead of yourself (needs iam:manage in its team and every permission the account holds).',
+  })
+  serviceAccountId?: string | null;
 }
 
 @InputType({ description: 'The API token to revoke.' })
 export class RevokeApiTokenInput {
-  @Field(() => ID, { description: 'The ID of one of your tokens.' })
+  @Field(() => ID, { description: 'The ID of one of your tokens, or of a token of a service account you manage.' })
   id!: string;
 }
 
 @InputType({ description: 'The API token to give a new secret.' })
 export class RegenerateApiTokenInput {
-  @Field(() => ID, { description: 'The ID of one of your tokens.' })
+  @Field(() => ID, { description: 'The ID of one of your tokens, or of a token of a service account you manage.' })
   id!: string;
 }
 

@@ -1,0 +1,62 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { aclEntries, roleBindings, roles } from '../../db/schema/index.js';
+import type { Context, Subject } from '../../graphql/context.js';
+import { forbidden } from '../../graphql/errors.js';
+import { isPermission, type GrantScope, type Permission } from '../../iam/permissions.js';
+import { heldBy, type ResourceKind } from '../../iam/policy.js';
+
+/** Permissions granted at one scope: platform-wide, in a team, or on one resource (owned by `teamId`). */
+export interface Grant {
+  scope: GrantScope;
+  teamId: string | null;
+  resourceId: string | null;
+  permissions: Permission[];
+}
+
+/** Everything a subject was granted by bindings (custom roles, single permissions) and ACL entries. */
+export async function grantsOf(db: Executor, subject: Subject): Promise<Grant[]> {
+  const rows = await db
+    .select({
+      scope: sql<GrantScope>`${roleBindings.scope}::text`,
+      teamId: roleBindings.teamId,
+      resourceId: roleBindings.resourceId,
+      permissions: sql<
+        string[]
+      >`case when ${roleBindings.roleId} is null then array[${roleBindings.permission}] else ${roles.permissions} end`,
+    })
+    .from(roleBindings)
+    .leftJoin(roles, eq(roles.id, roleBindings.roleId))
+    .where(heldBy(roleBindings, subject))
+    .unionAll(
+      db
+        .select({
+          scope: sql<GrantScope>`${aclEntries.resourceType}::text`,
+          teamId: aclEntries.teamId,
+          resourceId: aclEntries.resourceId,
+          permissions: sql<string[]>`array[${aclEntries.permission}]`,
+        })
+        .from(aclEntries)
+        .where(heldBy(aclEntries, subject)),
+    );
+  return rows.map((r) => ({ ...r, permissions: r.permissions.filter(isPermission) }));
+}
+
+/** The permissions the viewer holds at a grant's scope (batched through the request's policy loaders). */
+export async function viewerHoldsAt(ctx: Context, grant: Omit<Grant, 'permissions'>): Promise<ReadonlySet<Permission>> {
+  if (grant.scope === 'PLATFORM') return ctx.policy.platformPermissions();
+  if (grant.scope === 'TEAM') return ctx.policy.teamPermissions(grant.teamId!);
+  return ctx.policy.resourcePermissions(grant.scope as ResourceKind, { id: grant.resourceId!, teamId: grant.teamId! });
+}
+
+/**
+ * No privilege escalation: refuses (FORBIDDEN, naming what is missing) unless the viewer holds
+ * every permission of every grant at its scope.
+ */
+export async function requireHoldsAll(ctx: Context, grants: Grant[], action: string): Promise<void> {
+  const held = await Promise.all(grants.map((g) => viewerHoldsAt(ctx, g)));
+  const missing = new Set<string>();
+  grants.forEach((g, i) => g.permissions.filter((p) => !held[i].has(p)).forEach((p) => missing.add(p)));
+  if (missing.size)
+    throw forbidden(`You cannot ${action}: it would give permissions you do not hold yourself (${[...missing].sort().join(', ')}).`);
+}
