@@ -15,7 +15,7 @@ import { OperationType, type OperationRow } from '../operations/types.js';
 import { lockTeam, readableTeam } from '../teams/team-service.js';
 import { NODE_TYPES, compareVersions } from './catalog.js';
 import { formatCidr, overlaps, parseCidr, type Cidr } from './cidr.js';
-import { clusterById, nodePoolById } from './loaders.js';
+import { clusterById, clustersReadable, nodePoolById } from './loaders.js';
 import { ClusterStatus, type ClusterRow, type NodePoolRow } from './types.js';
 
 export const MAX_NODE_POOLS = 10;
@@ -58,7 +58,8 @@ const createSchema = z
   .object({
     name: clusterName,
     description: fields.personName(1000).default(''),
-    version: z.string().trim().optional(),
+    // Empty is not "omitted": it is refused, as in upgradeCluster (and for app plans and pools).
+    version: z.string().trim().min(1, { error: 'must not be empty' }).optional(),
     cidr,
     region,
     nodePools: z
@@ -126,7 +127,7 @@ async function availableVersion(tx: Executor, version: string | undefined): Prom
       'version',
       UserErrorCode.INVALID,
       version
-        ? `version ${version} is ${found ? 'deprecated and not available for new clusters' : 'not a known Kubernetes version'}; see clusterVersions for the available ones.`
+        ? `version ${version} is ${found ? 'deprecated: clusters cannot be created on it or upgraded to it' : 'not a known Kubernetes version'}; see clusterVersions for the available ones.`
         : 'version is required: no default version is configured; see clusterVersions.',
     );
   return found.version;
@@ -141,7 +142,7 @@ function startOperation(tx: Tx, ctx: Context, type: OperationType, cluster: Clus
     resource: { type: 'CLUSTER', id: cluster.id },
     target,
     input: { region: cluster.region, ...input },
-    createdById: ctx.viewer!.user.id,
+    createdById: ctx.viewer!.user?.id ?? null,
   });
 }
 
@@ -443,10 +444,14 @@ export async function deleteNodePool(ctx: Context, nodePoolId: string): Promise<
  * cannot miss the app, when it belongs to the app's team and is not being deleted.
  */
 export async function clusterForPlacement(ctx: Context, tx: Tx, clusterId: string, appTeamId: string): Promise<ClusterRow> {
-  const readable = await ctx.loaders.get(clusterById).load(clusterId);
   const notHere = () => userError('clusterId', UserErrorCode.INVALID, 'clusterId must be a cluster of the app’s team (see Team.clusters).');
-  if (!readable || readable.teamId !== appTeamId) throw notHere();
-  const [cluster] = await tx.select().from(clusters).where(eq(clusters.id, clusterId)).for('share');
+  // Read (and check readability) in the caller's transaction: a read outside it, through the loader,
+  // would wait for this transaction on a one-connection database (PGlite) and hang the server.
+  const [cluster] = await tx
+    .select()
+    .from(clusters)
+    .where(and(eq(clusters.id, clusterId), clustersReadable(ctx)))
+    .for('share');
   if (!cluster || cluster.teamId !== appTeamId) throw notHere();
   if (cluster.status === ClusterStatus.DELETING || cluster.status === ClusterStatus.ERROR)
     throw userError(
