@@ -93,32 +93,35 @@ async function operationStream(ctx: Context, globalId: string): Promise<AsyncIte
   // graphql-shield wraps a subscription's resolve (run per event), not its subscribe: check here too.
   requireViewer(ctx);
   const operationId = idOf('Operation', globalId, 'operationId');
-  // Listen before reading, so that no change falls between the read and the first notice.
-  const changes = ctx.app.events.operationChanges(operationId)[Symbol.asyncIterator]();
-  const first = await ctx.loaders.get(operationById).load(operationId);
-  if (!first) {
-    await changes.return?.();
-    throw notFound('Operation');
-  }
+  // What the viewer cannot read is refused at once, as the subscription's error.
+  if (!(await ctx.loaders.get(operationById).load(operationId))) throw notFound('Operation');
   return (async function* () {
+    const changes = ctx.app.events.operationChanges(operationId)[Symbol.asyncIterator]();
     try {
-      yield first;
-      if (FINISHED.has(first.status)) return;
+      let current = ctx;
+      let last: OperationRow | undefined;
       for (;;) {
-        const next = await changes.next();
-        if (next.done) return;
-        const current = ctx.renew ? await ctx.renew() : ctx;
-        if (!current.viewer) return;
-        const operation = await current.loaders.get(operationById).load(operationId);
+        // Listen before reading, so that a change is either in the read or announced after it. The
+        // pubsub's iterator starts listening on its first pull (not when created): pull now.
+        const change = changes.next();
+        const operation = await current.loaders.get(operationById).clear(operationId).load(operationId);
         if (!operation) return;
-        yield operation;
+        // A notice can announce a change an earlier read already saw: each state is sent once.
+        if (!last || !sameState(last, operation)) yield operation;
+        last = operation;
         if (FINISHED.has(operation.status)) return;
+        if ((await change).done) return;
+        current = ctx.renew ? await ctx.renew() : ctx;
+        if (!current.viewer) return;
       }
     } finally {
       await changes.return?.();
     }
   })();
 }
+
+const sameState = (a: OperationRow, b: OperationRow) =>
+  a.status === b.status && a.step === b.step && a.attempts === b.attempts && a.updatedAt.getTime() === b.updatedAt.getTime();
 
 @Resolver(() => Operation)
 export class OperationProgressResolver {
