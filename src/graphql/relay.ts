@@ -21,7 +21,7 @@ export function parseGlobalId(globalId: string): { type: string; id: string } | 
 /** The database id behind a global ID of the expected type; names the argument when it is not one. */
 export function idOf(type: string, globalId: string, field: string): string {
   const parsed = parseGlobalId(globalId);
-  if (!parsed || parsed.type !== type) throw badInput(field, `expected the ID of ${/^[AEIOU]/.test(type) ? 'an' : 'a'} ${type}.`);
+  if (!parsed || parsed.type !== type) throw badInput(field, `expected the ID of ${/^[AEIO]/.test(type) ? 'an' : 'a'} ${type}.`);
   return parsed.id;
 }
 
