@@ -9,6 +9,7 @@ import { AccountResolver } from '../modules/accounts/resolver.js';
 import { BucketResolver, TeamBucketsResolver } from '../modules/buckets/resolver.js';
 import { ClusterCatalogResolver } from '../modules/clusters/catalog.js';
 import { AppClusterResolver, ClusterResolver, NodePoolResolver, TeamClustersResolver } from '../modules/clusters/resolver.js';
+import { AclEntryResolver, IamPolicyResolver, RoleResolver } from '../modules/iam/resolver.js';
 import { ServiceAccountResolver, TeamServiceAccountsResolver } from '../modules/iam/service-account-resolver.js';
 import { DeployOperationResolver, OperationProgressResolver, OperationResolver } from '../modules/operations/resolver.js';
 import { TeamLimitsResolver } from '../modules/teams/limits.js';
@@ -57,6 +58,9 @@ export async function buildBareSchema(): Promise<GraphQLSchema> {
       DeployOperationResolver,
       ServiceAccountResolver,
       TeamServiceAccountsResolver,
+      RoleResolver,
+      IamPolicyResolver,
+      AclEntryResolver,
     ],
     orphanedTypes: [Node],
     scalarsMap: [{ type: Date, scalar: DateTime }],

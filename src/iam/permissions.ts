@@ -94,3 +94,42 @@ export const TEAM_ROLE_PERMISSIONS: Record<TeamRoleName, ReadonlySet<Permission>
 
 /** Platform ADMIN holds every permission everywhere. */
 export const ALL_PERMISSIONS: ReadonlySet<Permission> = new Set(PERMISSIONS);
+
+/** A built-in role, shown next to custom roles; immutable, with a fixed ID. */
+export interface BuiltInRole {
+  id: string;
+  name: string;
+  scope: 'PLATFORM' | 'TEAM';
+  description: string;
+  permissions: readonly Permission[];
+}
+
+const sorted = (set: ReadonlySet<Permission>) => [...set].sort();
+
+/**
+ * The built-in roles. Team roles come with membership (inviteMember, setMemberRole); the platform
+ * ADMIN role is a user's platform role (adminUpdateUser). Neither is bound through IAM policies.
+ */
+export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
+  {
+    id: '00000000-0000-4000-8000-000000000001',
+    name: 'ADMIN',
+    scope: 'PLATFORM',
+    description: 'Platform administrator: every permission everywhere.',
+    permissions: sorted(ALL_PERMISSIONS),
+  },
+  ...(['OWNER', 'ADMIN', 'MEMBER', 'VIEWER'] as const).map((name, i) => ({
+    id: `00000000-0000-4000-8000-00000000001${i}`,
+    name,
+    scope: 'TEAM' as const,
+    description: {
+      OWNER: 'Team owner: everything ADMIN may do, plus deleting the team and transferring ownership.',
+      ADMIN: 'Everything MEMBER may do, plus deleting resources, managing members and IAM.',
+      MEMBER: 'Everything VIEWER may do, plus creating, updating and deploying resources and reading secret values.',
+      VIEWER: 'Reads everything in the team except secret values.',
+    }[name],
+    permissions: sorted(TEAM_ROLE_PERMISSIONS[name]),
+  })),
+];
+
+export const builtInRoleById = (id: string) => BUILT_IN_ROLES.find((r) => r.id === id) ?? null;

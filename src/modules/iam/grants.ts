@@ -6,11 +6,15 @@ import { forbidden } from '../../graphql/errors.js';
 import { isPermission, type GrantScope, type Permission } from '../../iam/permissions.js';
 import { heldBy, type ResourceKind } from '../../iam/policy.js';
 
-/** Permissions granted at one scope: platform-wide, in a team, or on one resource (owned by `teamId`). */
-export interface Grant {
-  scope: GrantScope;
+/** A scope: the platform, a team, or one resource (owned by `teamId`). */
+export interface ScopeRef {
+  type: GrantScope;
   teamId: string | null;
   resourceId: string | null;
+}
+
+/** Permissions granted at one scope. */
+export interface Grant extends ScopeRef {
   permissions: Permission[];
 }
 
@@ -18,7 +22,7 @@ export interface Grant {
 export async function grantsOf(db: Executor, subject: Subject): Promise<Grant[]> {
   const rows = await db
     .select({
-      scope: sql<GrantScope>`${roleBindings.scope}::text`,
+      type: sql<GrantScope>`${roleBindings.scope}::text`,
       teamId: roleBindings.teamId,
       resourceId: roleBindings.resourceId,
       permissions: sql<
@@ -31,7 +35,7 @@ export async function grantsOf(db: Executor, subject: Subject): Promise<Grant[]>
     .unionAll(
       db
         .select({
-          scope: sql<GrantScope>`${aclEntries.resourceType}::text`,
+          type: sql<GrantScope>`${aclEntries.resourceType}::text`,
           teamId: aclEntries.teamId,
           resourceId: aclEntries.resourceId,
           permissions: sql<string[]>`array[${aclEntries.permission}]`,
@@ -43,10 +47,10 @@ export async function grantsOf(db: Executor, subject: Subject): Promise<Grant[]>
 }
 
 /** The permissions the viewer holds at a grant's scope (batched through the request's policy loaders). */
-export async function viewerHoldsAt(ctx: Context, grant: Omit<Grant, 'permissions'>): Promise<ReadonlySet<Permission>> {
-  if (grant.scope === 'PLATFORM') return ctx.policy.platformPermissions();
-  if (grant.scope === 'TEAM') return ctx.policy.teamPermissions(grant.teamId!);
-  return ctx.policy.resourcePermissions(grant.scope as ResourceKind, { id: grant.resourceId!, teamId: grant.teamId! });
+export async function viewerHoldsAt(ctx: Context, scope: ScopeRef): Promise<ReadonlySet<Permission>> {
+  if (scope.type === 'PLATFORM') return ctx.policy.platformPermissions();
+  if (scope.type === 'TEAM') return ctx.policy.teamPermissions(scope.teamId!);
+  return ctx.policy.resourcePermissions(scope.type as ResourceKind, { id: scope.resourceId!, teamId: scope.teamId! });
 }
 
 /**

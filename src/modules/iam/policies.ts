@@ -1,0 +1,234 @@
+import { and, eq, inArray, isNull, or, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Executor } from '../../db/client.js';
+import { memberships, roleBindings, roles, serviceAccounts, users } from '../../db/schema/index.js';
+import type { Context, Subject } from '../../graphql/context.js';
+import { forbidden, notFound } from '../../graphql/errors.js';
+import { UserErrorCode, UserErrors, userError, type UserError } from '../../graphql/user-errors.js';
+import { parseInput } from '../../graphql/validation.js';
+import {
+  BUILT_IN_ROLES,
+  PERMISSIONS,
+  builtInRoleById,
+  grantableAt,
+  isPermission,
+  type GrantScope,
+  type Permission,
+} from '../../iam/permissions.js';
+import { heldBy } from '../../iam/policy.js';
+import { appById } from '../apps/loaders.js';
+import { bucketById } from '../buckets/loaders.js';
+import { clusterById } from '../clusters/loaders.js';
+import { audited } from '../events/audit.js';
+import { readableTeam } from '../teams/team-service.js';
+import { requireHoldsAll } from './grants.js';
+import { BUILT_IN_VIEWS, viewOfRole, type RoleView } from './roles.js';
+
+/** A scope as the policy works with it: the team it lives in (null for the platform) and the resource, if any. */
+export interface ScopeRef {
+  type: GrantScope;
+  teamId: string | null;
+  resourceId: string | null;
+}
+
+export interface IamPolicyView {
+  subject: Subject;
+  scope: ScopeRef;
+  roles: RoleView[];
+  permissions: string[];
+}
+
+/** The scope named by the client, when the viewer can read it (NOT_FOUND otherwise, as for any unreadable object). */
+export async function resolveScope(ctx: Context, type: GrantScope, id: string | null): Promise<ScopeRef> {
+  if (type === 'PLATFORM') {
+    if (id) throw userError(['scope', 'id'], UserErrorCode.INVALID, 'scope.id must be left out for the PLATFORM scope.');
+    return { type, teamId: null, resourceId: null };
+  }
+  if (!id) throw userError(['scope', 'id'], UserErrorCode.REQUIRED, `scope.id is required for the ${type} scope.`);
+  if (type === 'TEAM') return { type, teamId: (await readableTeam(ctx, id)).id, resourceId: null };
+  const loader = { BUCKET: bucketById, APP: appById, CLUSTER: clusterById }[type];
+  const resource = await ctx.loaders.get(loader as typeof bucketById).load(id);
+  if (!resource) throw notFound(type === 'BUCKET' ? 'Bucket' : type === 'APP' ? 'App' : 'Cluster');
+  return { type, teamId: resource.teamId, resourceId: resource.id };
+}
+
+/** Managing IAM at a scope takes iam:manage in its team, or on the platform for the PLATFORM scope. */
+export async function requireIamManage(ctx: Context, scope: ScopeRef, action: string): Promise<void> {
+  const allowed = scope.teamId ? await ctx.policy.can(scope.teamId, 'iam:manage') : await ctx.policy.canOnPlatform('iam:manage');
+  if (!allowed) throw forbidden(`You need the iam:manage permission ${scope.teamId ? 'in the team' : 'on the platform'} to ${action}.`);
+}
+
+/** The subject's row facts the rules need; NOT_FOUND when it does not exist. */
+export async function subjectFacts(db: Executor, subject: Subject): Promise<{ teamId: string | null; platformAdmin: boolean }> {
+  if (subject.type === 'USER') {
+    const [user] = await db.select({ role: users.platformRole }).from(users).where(eq(users.id, subject.id));
+    if (!user) throw notFound('User');
+    return { teamId: null, platformAdmin: user.role === 'ADMIN' };
+  }
+  const [account] = await db.select({ teamId: serviceAccounts.teamId }).from(serviceAccounts).where(eq(serviceAccounts.id, subject.id));
+  if (!account) throw notFound('Service account');
+  return { teamId: account.teamId, platformAdmin: false };
+}
+
+/** SQL condition: the binding is at exactly this scope. */
+function atScope(scope: ScopeRef): SQL {
+  if (scope.type === 'PLATFORM') return eq(roleBindings.scope, 'PLATFORM');
+  if (scope.type === 'TEAM') return and(eq(roleBindings.scope, 'TEAM'), eq(roleBindings.teamId, scope.teamId!))!;
+  return and(eq(roleBindings.scope, scope.type), eq(roleBindings.resourceId, scope.resourceId!))!;
+}
+
+/** The subject's policy at the scope: built-in roles that come with membership or platform role, custom roles and single permissions bound there. */
+export async function readPolicy(db: Executor, subject: Subject, scope: ScopeRef): Promise<IamPolicyView> {
+  const bound = await db
+    .select({ role: roles, permission: roleBindings.permission })
+    .from(roleBindings)
+    .leftJoin(roles, eq(roles.id, roleBindings.roleId))
+    .where(and(heldBy(roleBindings, subject), atScope(scope)));
+  const builtIn: RoleView[] = [];
+  if (subject.type === 'USER' && scope.type === 'TEAM') {
+    const [membership] = await db
+      .select({ role: memberships.role })
+      .from(memberships)
+      .where(and(eq(memberships.userId, subject.id), eq(memberships.teamId, scope.teamId!)));
+    if (membership) builtIn.push(BUILT_IN_VIEWS.find((r) => r.scope === 'TEAM' && r.name === membership.role)!);
+  }
+  if (subject.type === 'USER' && scope.type === 'PLATFORM' && (await subjectFacts(db, subject)).platformAdmin)
+    builtIn.push(BUILT_IN_VIEWS.find((r) => r.scope === 'PLATFORM')!);
+  const custom = new Map(bound.filter((b) => b.role).map((b) => [b.role!.id, viewOfRole(b.role!)]));
+  return {
+    subject,
+    scope,
+    roles: [...builtIn, ...[...custom.values()].sort((a, b) => a.name.localeCompare(b.name))],
+    permissions: [...new Set(bound.flatMap((b) => (b.permission ? [b.permission] : [])))].sort(),
+  };
+}
+
+/** Reading a policy: the subject reads its own; holders of iam:manage at the scope read anyone's. */
+export async function iamPolicy(ctx: Context, subject: Subject, scopeType: GrantScope, scopeId: string | null): Promise<IamPolicyView> {
+  const scope = await resolveScope(ctx, scopeType, scopeId);
+  const self = ctx.viewer?.subject.type === subject.type && ctx.viewer.subject.id === subject.id;
+  if (!self) await requireIamManage(ctx, scope, 'read other subjects’ IAM policies here');
+  await subjectFacts(ctx.db, subject);
+  return readPolicy(ctx.db, subject, scope);
+}
+
+const changeSchema = z
+  .object({
+    roles: z.array(z.string()).max(50, { error: 'must name at most 50 roles' }).default([]),
+    permissions: z.array(z.string()).max(PERMISSIONS.length, { error: 'must name at most one of each permission' }).default([]),
+  })
+  .default({ roles: [], permissions: [] });
+const setSchema = z.object({ add: changeSchema, delete: changeSchema });
+
+/**
+ * Adds and deletes roles and single permissions of a subject at a scope, in one transaction
+ * (Numspot SetIAMPolicy). Adding what is there and deleting what is not are no-ops. Nobody grants
+ * what they do not hold at that scope.
+ */
+export async function setIamPolicy(
+  ctx: Context,
+  subject: Subject,
+  scopeType: GrantScope,
+  scopeId: string | null,
+  rawChanges: unknown,
+): Promise<{ iamPolicy: IamPolicyView }> {
+  const changes = parseInput(setSchema, rawChanges);
+  const scope = await resolveScope(ctx, scopeType, scopeId);
+  await requireIamManage(ctx, scope, 'change IAM policies here');
+  const facts = await subjectFacts(ctx.db, subject);
+  if (subject.type === 'SERVICE_ACCOUNT' && scope.teamId !== null && facts.teamId !== scope.teamId)
+    throw userError(
+      ['input', 'subject', 'id'],
+      UserErrorCode.INVALID,
+      'A service account holds roles only in its own team and on that team’s resources.',
+    );
+
+  const errors: UserError[] = [];
+  const wanted = new Map<string, typeof roles.$inferSelect>();
+  for (const [which, list] of [
+    ['add', changes.add.roles],
+    ['delete', changes.delete.roles],
+  ] as const)
+    for (const [i, roleId] of list.entries()) {
+      const field = ['input', which, 'roles', String(i)];
+      if (builtInRoleById(roleId)) {
+        const builtIn = builtInRoleById(roleId)!;
+        errors.push({
+          field,
+          code: UserErrorCode.NOT_ALLOWED,
+          message:
+            builtIn.scope === 'TEAM'
+              ? `${builtIn.name} is a membership role: change it with inviteMember or setMemberRole.`
+              : 'The platform ADMIN role is a user’s platform role: change it with adminUpdateUser.',
+        });
+        continue;
+      }
+      const [role] = await ctx.db.select().from(roles).where(eq(roles.id, roleId));
+      const fits = role && (role.scope === 'PLATFORM' ? scope.type === 'PLATFORM' : role.teamId === scope.teamId);
+      if (!fits)
+        errors.push({
+          field,
+          code: UserErrorCode.INVALID,
+          message: `roles[${i}] is not a role that can be bound here: use a PLATFORM role at the PLATFORM scope, or a role of this team (see roles).`,
+        });
+      else wanted.set(role.id, role);
+    }
+  for (const [which, list] of [
+    ['add', changes.add.permissions],
+    ['delete', changes.delete.permissions],
+  ] as const)
+    for (const [i, permission] of list.entries()) {
+      const field = ['input', which, 'permissions', String(i)];
+      if (!isPermission(permission))
+        errors.push({ field, code: UserErrorCode.INVALID, message: `${permission} is not a permission; see the permissions query.` });
+      else if (!grantableAt(permission, scope.type))
+        errors.push({ field, code: UserErrorCode.INVALID, message: `${permission} cannot be granted at the ${scope.type} scope.` });
+    }
+  if (errors.length) throw new UserErrors(errors);
+
+  const addRoles = [...new Set(changes.add.roles)];
+  const addPermissions = [...new Set(changes.add.permissions)] as Permission[];
+  const granted = [...addPermissions, ...addRoles.flatMap((id) => wanted.get(id)!.permissions.filter(isPermission))];
+  await requireHoldsAll(ctx, [{ ...scope, permissions: [...new Set(granted)] }], 'grant this');
+
+  return audited(ctx, 'iam.policy.set', async (tx) => {
+    const mine = and(heldBy(roleBindings, subject), atScope(scope));
+    if (changes.delete.roles.length || changes.delete.permissions.length)
+      await tx
+        .delete(roleBindings)
+        .where(
+          and(
+            mine,
+            or(
+              changes.delete.roles.length ? inArray(roleBindings.roleId, changes.delete.roles) : undefined,
+              changes.delete.permissions.length ? inArray(roleBindings.permission, changes.delete.permissions) : undefined,
+            ),
+          ),
+        );
+    const existing = await tx.select({ roleId: roleBindings.roleId, permission: roleBindings.permission }).from(roleBindings).where(mine);
+    const rows = [
+      ...addRoles.filter((id) => !existing.some((e) => e.roleId === id)).map((roleId) => ({ roleId, permission: null })),
+      ...addPermissions.filter((p) => !existing.some((e) => e.permission === p)).map((permission) => ({ roleId: null, permission })),
+    ];
+    if (rows.length)
+      await tx.insert(roleBindings).values(
+        rows.map((r) => ({
+          ...r,
+          userId: subject.type === 'USER' ? subject.id : null,
+          serviceAccountId: subject.type === 'SERVICE_ACCOUNT' ? subject.id : null,
+          scope: scope.type,
+          teamId: scope.teamId,
+          resourceId: scope.resourceId,
+          createdById: ctx.viewer!.user?.id ?? null,
+        })),
+      );
+    return {
+      result: { iamPolicy: await readPolicy(tx, subject, scope) },
+      target: { type: subject.type === 'USER' ? 'User' : 'ServiceAccount', id: subject.id },
+      teamId: scope.teamId,
+      data: { scope: scope.type, resourceId: scope.resourceId, add: changes.add, delete: changes.delete },
+    };
+  });
+}
+
+export { BUILT_IN_ROLES, isNull };
