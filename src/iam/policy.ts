@@ -18,8 +18,15 @@ export function heldBy(table: { userId: AnyColumn; serviceAccountId: AnyColumn }
  * and single permissions bound at that team, plus platform-scope bindings; one batched
  * statement per request covers every team asked about. API token scopes narrow the result.
  */
+interface TeamGrants {
+  /** Everything held in the team: membership role, team bindings, platform bindings. */
+  all: ReadonlySet<Permission>;
+  /** What the membership role alone gives (what a grant of an app to the team passes on). */
+  membership: ReadonlySet<Permission>;
+}
+
 function grantsLoader(ctx: Context) {
-  return new DataLoader<string, ReadonlySet<Permission>>(async (keys) => {
+  return new DataLoader<string, TeamGrants>(async (keys) => {
     const subject = ctx.viewer!.subject;
     const teamIds = keys.filter((k) => k !== PLATFORM);
     const teamIdList = teamIds.length ? teamIds : ['00000000-0000-0000-0000-000000000000'];
@@ -52,7 +59,9 @@ function grantsLoader(ctx: Context) {
       );
     const platform = new Set<Permission>();
     const byTeam = new Map<string, Set<Permission>>();
+    const roleOf = new Map<string, TeamRoleName>();
     for (const row of rows) {
+      if (row.role) roleOf.set(row.teamId!, row.role as TeamRoleName);
       const granted = row.role ? TEAM_ROLE_PERMISSIONS[row.role as TeamRoleName] : (row.permissions ?? []).filter(isPermission);
       const target = row.teamId === null ? platform : (byTeam.get(row.teamId) ?? byTeam.set(row.teamId, new Set()).get(row.teamId)!);
       for (const p of granted) target.add(p);
@@ -60,7 +69,8 @@ function grantsLoader(ctx: Context) {
     return keys.map((key) => {
       const perms = new Set(platform);
       if (key !== PLATFORM) for (const p of byTeam.get(key) ?? []) perms.add(p);
-      return ctx.policy.narrow(perms);
+      const role = roleOf.get(key);
+      return { all: ctx.policy.narrow(perms), membership: ctx.policy.narrow(role ? TEAM_ROLE_PERMISSIONS[role] : NONE) };
     });
   });
 }
@@ -157,7 +167,7 @@ export class Policy {
   async teamPermissions(teamId: string): Promise<ReadonlySet<Permission>> {
     if (!this.ctx.viewer) return NONE;
     if (this.isPlatformAdmin()) return this.narrow(ALL_PERMISSIONS);
-    return this.ctx.loaders.get(grantsLoader).load(teamId);
+    return (await this.ctx.loaders.get(grantsLoader).load(teamId)).all;
   }
 
   /** The viewer's permissions at platform scope. */
@@ -186,8 +196,10 @@ export class Policy {
     const perms = new Set(team);
     for (const p of grants.permissions) if (p.startsWith(prefix)) perms.add(p);
     // All grantee teams at once, so their permissions load in the same batch.
-    for (const granted of await Promise.all(grants.granteeTeamIds.map((id) => this.teamPermissions(id))))
-      for (const p of granted) if (p.startsWith(prefix)) perms.add(p);
+    // A grant to a team passes on its members' role permissions (DESIGN: "S's membership role in a team R was granted to").
+    const loader = this.ctx.loaders.get(grantsLoader);
+    for (const granted of await Promise.all(grants.granteeTeamIds.map((id) => loader.load(id))))
+      for (const p of granted.membership) if (p.startsWith(prefix)) perms.add(p);
     return this.narrow(perms);
   }
 
@@ -243,7 +255,10 @@ export class Policy {
       kind === 'APP'
         ? inArray(
             idColumn,
-            db.select({ id: appGrants.appId }).from(appGrants).where(this.teamsGranting(appGrants.granteeTeamId, permission)),
+            db
+              .select({ id: appGrants.appId })
+              .from(appGrants)
+              .where(this.membershipGranting(subject, appGrants.granteeTeamId, permission)),
           )
         : undefined,
     );
@@ -264,18 +279,8 @@ export class Policy {
     if (!subject || !this.scopeAllows(permission)) return sql`false`;
     if (this.isPlatformAdmin()) return undefined;
     const db = this.ctx.db;
-    // Membership counts only through a built-in role that includes the permission.
-    const rolesGranting = (Object.keys(TEAM_ROLE_PERMISSIONS) as TeamRoleName[]).filter((r) => TEAM_ROLE_PERMISSIONS[r].has(permission));
     return or(
-      rolesGranting.length && subject.type === 'USER'
-        ? inArray(
-            teamIdColumn,
-            db
-              .select({ id: memberships.teamId })
-              .from(memberships)
-              .where(and(eq(memberships.userId, subject.id), inArray(memberships.role, rolesGranting))),
-          )
-        : undefined,
+      this.membershipGranting(subject, teamIdColumn, permission),
       inArray(
         teamIdColumn,
         db
@@ -285,6 +290,19 @@ export class Policy {
           .where(and(heldBy(roleBindings, subject), eq(roleBindings.scope, 'TEAM'), bindingGrants(permission))),
       ),
       this.platformBindingGrants(subject, permission),
+    );
+  }
+
+  /** SQL condition: the subject is a member of the team in `teamIdColumn` with a built-in role that includes `permission`. */
+  private membershipGranting(subject: Subject, teamIdColumn: AnyColumn, permission: Permission): SQL {
+    const rolesGranting = (Object.keys(TEAM_ROLE_PERMISSIONS) as TeamRoleName[]).filter((r) => TEAM_ROLE_PERMISSIONS[r].has(permission));
+    if (!rolesGranting.length || subject.type !== 'USER') return sql`false`;
+    return inArray(
+      teamIdColumn,
+      this.ctx.db
+        .select({ id: memberships.teamId })
+        .from(memberships)
+        .where(and(eq(memberships.userId, subject.id), inArray(memberships.role, rolesGranting))),
     );
   }
 
