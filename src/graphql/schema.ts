@@ -10,6 +10,11 @@ import { BucketResolver, TeamBucketsResolver } from '../modules/buckets/resolver
 import { ClusterCatalogResolver } from '../modules/clusters/catalog.js';
 import { AppClusterResolver, ClusterResolver, NodePoolResolver, TeamClustersResolver } from '../modules/clusters/resolver.js';
 import { AclEntryResolver, IamPolicyResolver, RoleResolver } from '../modules/iam/resolver.js';
+import {
+  AppCollaboratorsResolver,
+  BucketCollaboratorsResolver,
+  ClusterCollaboratorsResolver,
+} from '../modules/iam/collaborator-resolver.js';
 import { ServiceAccountResolver, TeamServiceAccountsResolver } from '../modules/iam/service-account-resolver.js';
 import { DeployOperationResolver, OperationProgressResolver, OperationResolver } from '../modules/operations/resolver.js';
 import { TeamLimitsResolver } from '../modules/teams/limits.js';
@@ -61,6 +66,9 @@ export async function buildBareSchema(): Promise<GraphQLSchema> {
       RoleResolver,
       IamPolicyResolver,
       AclEntryResolver,
+      BucketCollaboratorsResolver,
+      AppCollaboratorsResolver,
+      ClusterCollaboratorsResolver,
     ],
     orphanedTypes: [Node],
     scalarsMap: [{ type: Date, scalar: DateTime }],

@@ -3,6 +3,7 @@ import { connectionType } from '../../graphql/connection.js';
 import { Node } from '../../graphql/relay.js';
 import { DateTime } from '../../graphql/scalars.js';
 import { Payload } from '../../graphql/user-errors.js';
+import { User } from '../users/types.js';
 
 @ObjectType({
   implements: Node,
@@ -311,4 +312,50 @@ export type AclEntriesInput = InstanceType<typeof CreateAclEntriesInput>;
 export class AclEntriesPayload extends Payload {
   @Field(() => [AclEntry], { nullable: true, description: 'The entries created or deleted.' })
   aclEntries?: AclEntry[] | null;
+}
+
+export enum AccessSourceKind {
+  TEAM_ROLE = 'TEAM_ROLE',
+  TEAM_BINDING = 'TEAM_BINDING',
+  GRANTED_TEAM = 'GRANTED_TEAM',
+  RESOURCE_BINDING = 'RESOURCE_BINDING',
+  ACL = 'ACL',
+}
+registerEnumType(AccessSourceKind, {
+  name: 'AccessSourceKind',
+  description: 'Why a subject has access to a resource.',
+  valuesConfig: {
+    TEAM_ROLE: { description: 'Membership in the owner team, with a built-in role.' },
+    TEAM_BINDING: { description: 'A custom role or single permission bound in the owner team.' },
+    GRANTED_TEAM: { description: 'Membership in a team the app was granted to (tsuru app grant).' },
+    RESOURCE_BINDING: { description: 'A custom role or single permission bound on the resource itself.' },
+    ACL: { description: 'An ACL entry on the resource.' },
+  },
+});
+
+@ObjectType({ description: 'One reason a subject has access to a resource.' })
+export class AccessSource {
+  @Field(() => AccessSourceKind, { description: 'Where the access comes from.' })
+  kind!: AccessSourceKind;
+  @Field(() => String, { nullable: true, description: 'The built-in or custom role behind it, if any.' })
+  role!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'The slug of the team it comes through, for team roles, team bindings and granted teams.',
+  })
+  teamSlug!: string | null;
+  @Field(() => [String], { description: 'The permissions on this resource it gives.' })
+  permissions!: string[];
+}
+
+@ObjectType({ description: 'A subject with access to a resource, what it may do there and why.' })
+export class Collaborator {
+  @Field(() => User, { nullable: true, description: 'The user, for a user subject.' })
+  user!: unknown;
+  @Field(() => ServiceAccount, { nullable: true, description: 'The service account, for a service-account subject.' })
+  serviceAccount!: unknown;
+  @Field(() => [String], { description: 'Every permission on this resource the subject holds through the sources below.' })
+  permissions!: string[];
+  @Field(() => [AccessSource], { description: 'Each way the subject has access.' })
+  sources!: AccessSource[];
 }
