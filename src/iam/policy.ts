@@ -13,64 +13,57 @@ export function heldBy(table: { userId: AnyColumn; serviceAccountId: AnyColumn }
   return subject.type === 'USER' ? eq(table.userId, subject.id) : eq(table.serviceAccountId, subject.id);
 }
 
+const bindingPermissions = sql<
+  string[]
+>`case when ${roleBindings.roleId} is null then array[${roleBindings.permission}] else ${roles.permissions} end`;
+
 /**
- * The viewer's grants: a team's permission set is memberships' built-in role, plus custom roles
- * and single permissions bound at that team, plus platform-scope bindings; one batched
- * statement per request covers every team asked about. API token scopes narrow the result.
+ * Everything the subject holds at team and platform scope: membership roles, and custom roles and
+ * single permissions bound at a team or platform-wide. Loaded whole, in one statement, the first
+ * time a request asks about any team: later questions (deeper in the query, about other teams)
+ * are answered from it, so the statement count does not depend on how many teams a query reaches.
  */
-interface TeamGrants {
-  /** Everything held in the team: membership role, team bindings, platform bindings. */
-  all: ReadonlySet<Permission>;
-  /** What the membership role alone gives (what a grant of an app to the team passes on). */
-  membership: ReadonlySet<Permission>;
+async function loadTeamGrants(ctx: Context): Promise<{ platform: Set<Permission>; byTeam: Map<string, Set<Permission>> }> {
+  const subject = ctx.viewer!.subject;
+  // Service accounts are never members: for them the first part matches nothing.
+  const rows = await ctx.db
+    .select({
+      teamId: sql<string | null>`${memberships.teamId}`,
+      role: sql<string | null>`${memberships.role}::text`,
+      permissions: sql<string[] | null>`null::text[]`,
+    })
+    .from(memberships)
+    .where(subject.type === 'USER' ? eq(memberships.userId, subject.id) : sql`false`)
+    .unionAll(
+      ctx.db
+        .select({
+          teamId: sql<string | null>`${roleBindings.teamId}`,
+          role: sql<string | null>`null::text`,
+          permissions: bindingPermissions,
+        })
+        .from(roleBindings)
+        .leftJoin(roles, eq(roles.id, roleBindings.roleId))
+        .where(and(heldBy(roleBindings, subject), inArray(roleBindings.scope, ['PLATFORM', 'TEAM']))),
+    );
+  const platform = new Set<Permission>();
+  const byTeam = new Map<string, Set<Permission>>();
+  for (const row of rows) {
+    const granted = row.role ? TEAM_ROLE_PERMISSIONS[row.role as TeamRoleName] : (row.permissions ?? []).filter(isPermission);
+    const target = row.teamId === null ? platform : (byTeam.get(row.teamId) ?? byTeam.set(row.teamId, new Set()).get(row.teamId)!);
+    for (const p of granted) target.add(p);
+  }
+  return { platform, byTeam };
 }
 
+/** The subject's permissions per team (platform ones included), narrowed by the token's scopes. */
 function grantsLoader(ctx: Context) {
-  return new DataLoader<string, TeamGrants>(async (keys) => {
-    const subject = ctx.viewer!.subject;
-    const teamIds = keys.filter((k) => k !== PLATFORM);
-    const teamIdList = teamIds.length ? teamIds : ['00000000-0000-0000-0000-000000000000'];
-    // Service accounts are never members: for them the first part matches nothing.
-    const rows = await ctx.db
-      .select({
-        teamId: sql<string | null>`${memberships.teamId}`,
-        role: sql<string | null>`${memberships.role}::text`,
-        permissions: sql<string[] | null>`null::text[]`,
-      })
-      .from(memberships)
-      .where(and(subject.type === 'USER' ? eq(memberships.userId, subject.id) : sql`false`, inArray(memberships.teamId, teamIdList)))
-      .unionAll(
-        ctx.db
-          .select({
-            teamId: sql<string | null>`${roleBindings.teamId}`,
-            role: sql<string | null>`null::text`,
-            permissions: sql<
-              string[] | null
-            >`case when ${roleBindings.roleId} is null then array[${roleBindings.permission}] else ${roles.permissions} end`,
-          })
-          .from(roleBindings)
-          .leftJoin(roles, eq(roles.id, roleBindings.roleId))
-          .where(
-            and(
-              heldBy(roleBindings, subject),
-              or(eq(roleBindings.scope, 'PLATFORM'), and(eq(roleBindings.scope, 'TEAM'), inArray(roleBindings.teamId, teamIdList))),
-            ),
-          ),
-      );
-    const platform = new Set<Permission>();
-    const byTeam = new Map<string, Set<Permission>>();
-    const roleOf = new Map<string, TeamRoleName>();
-    for (const row of rows) {
-      if (row.role) roleOf.set(row.teamId!, row.role as TeamRoleName);
-      const granted = row.role ? TEAM_ROLE_PERMISSIONS[row.role as TeamRoleName] : (row.permissions ?? []).filter(isPermission);
-      const target = row.teamId === null ? platform : (byTeam.get(row.teamId) ?? byTeam.set(row.teamId, new Set()).get(row.teamId)!);
-      for (const p of granted) target.add(p);
-    }
+  let all: ReturnType<typeof loadTeamGrants> | undefined;
+  return new DataLoader<string, ReadonlySet<Permission>>(async (keys) => {
+    const { platform, byTeam } = await (all ??= loadTeamGrants(ctx));
     return keys.map((key) => {
       const perms = new Set(platform);
       if (key !== PLATFORM) for (const p of byTeam.get(key) ?? []) perms.add(p);
-      const role = roleOf.get(key);
-      return { all: ctx.policy.narrow(perms), membership: ctx.policy.narrow(role ? TEAM_ROLE_PERMISSIONS[role] : NONE) };
+      return ctx.policy.narrow(perms);
     });
   });
 }
@@ -100,42 +93,65 @@ export interface ResourceRef {
 /** The permissions a grant on an app (to another team) or on one resource can carry. */
 const RESOURCE_PERMISSION_PREFIX: Record<ResourceKind, string> = { APP: 'app:', BUCKET: 'bucket:', CLUSTER: 'cluster:' };
 
+interface ResourceGrants {
+  /** Permissions bound on the resource or granted by ACL entries. */
+  permissions: Set<Permission>;
+  /** For apps: the subject's membership roles in teams the app was granted to. */
+  granteeRoles: TeamRoleName[];
+}
+
 /**
- * Grants on single resources: resource-scope bindings, ACL entries and, for apps, the teams the
- * app was granted to. One batched pass per resource kind and request.
+ * Grants on single resources of one kind: resource-scope bindings, ACL entries and, for apps,
+ * the subject's membership roles in teams the app was granted to (only the membership role
+ * passes on, per DESIGN). Loaded whole for the subject, in one statement per kind and request,
+ * so a viewer with a thousand ACL entries costs the same statements as one with one.
  */
-function resourceGrantsLoader(ctx: Context, kind: string) {
-  const resourceKind = kind as ResourceKind;
-  return new DataLoader<string, { permissions: ReadonlySet<Permission>; granteeTeamIds: string[] }>(async (ids) => {
-    const subject = ctx.viewer!.subject;
-    const list = ids as string[];
-    const direct = await ctx.db
-      .select({
-        resourceId: sql<string>`${roleBindings.resourceId}`,
-        permissions: sql<
-          string[]
-        >`case when ${roleBindings.roleId} is null then array[${roleBindings.permission}] else ${roles.permissions} end`,
-      })
-      .from(roleBindings)
-      .leftJoin(roles, eq(roles.id, roleBindings.roleId))
-      .where(and(heldBy(roleBindings, subject), eq(roleBindings.scope, resourceKind), inArray(roleBindings.resourceId, list)))
-      .unionAll(
-        ctx.db
-          .select({ resourceId: sql<string>`${aclEntries.resourceId}`, permissions: sql<string[]>`array[${aclEntries.permission}]` })
-          .from(aclEntries)
-          .where(and(heldBy(aclEntries, subject), eq(aclEntries.resourceType, resourceKind), inArray(aclEntries.resourceId, list))),
-      );
-    const grantees =
-      resourceKind === 'APP'
-        ? await ctx.db
-            .select({ appId: appGrants.appId, teamId: appGrants.granteeTeamId })
+async function loadResourceGrants(ctx: Context, kind: ResourceKind): Promise<Map<string, ResourceGrants>> {
+  const subject = ctx.viewer!.subject;
+  const direct = ctx.db
+    .select({ resourceId: sql<string>`${roleBindings.resourceId}`, role: sql<string | null>`null::text`, permissions: bindingPermissions })
+    .from(roleBindings)
+    .leftJoin(roles, eq(roles.id, roleBindings.roleId))
+    .where(and(heldBy(roleBindings, subject), eq(roleBindings.scope, kind)))
+    .unionAll(
+      ctx.db
+        .select({
+          resourceId: sql<string>`${aclEntries.resourceId}`,
+          role: sql<string | null>`null::text`,
+          permissions: sql<string[]>`array[${aclEntries.permission}]`,
+        })
+        .from(aclEntries)
+        .where(and(heldBy(aclEntries, subject), eq(aclEntries.resourceType, kind))),
+    );
+  const rows =
+    kind === 'APP' && subject.type === 'USER'
+      ? await direct.unionAll(
+          ctx.db
+            .select({
+              resourceId: sql<string>`${appGrants.appId}`,
+              role: sql<string | null>`${memberships.role}::text`,
+              permissions: sql<string[]>`array[]::text[]`,
+            })
             .from(appGrants)
-            .where(inArray(appGrants.appId, list))
-        : [];
-    return list.map((id) => ({
-      permissions: new Set(direct.filter((r) => r.resourceId === id).flatMap((r) => r.permissions.filter(isPermission))),
-      granteeTeamIds: grantees.filter((g) => g.appId === id).map((g) => g.teamId),
-    }));
+            .innerJoin(memberships, eq(memberships.teamId, appGrants.granteeTeamId))
+            .where(eq(memberships.userId, subject.id)),
+        )
+      : await direct;
+  const byResource = new Map<string, ResourceGrants>();
+  for (const row of rows) {
+    const entry =
+      byResource.get(row.resourceId) ?? byResource.set(row.resourceId, { permissions: new Set(), granteeRoles: [] }).get(row.resourceId)!;
+    if (row.role) entry.granteeRoles.push(row.role as TeamRoleName);
+    for (const p of row.permissions) if (isPermission(p)) entry.permissions.add(p);
+  }
+  return byResource;
+}
+
+function resourceGrantsLoader(ctx: Context, kind: string) {
+  let all: ReturnType<typeof loadResourceGrants> | undefined;
+  return new DataLoader<string, ResourceGrants | null>(async (ids) => {
+    const byResource = await (all ??= loadResourceGrants(ctx, kind as ResourceKind));
+    return ids.map((id) => byResource.get(id) ?? null);
   });
 }
 
@@ -167,7 +183,7 @@ export class Policy {
   async teamPermissions(teamId: string): Promise<ReadonlySet<Permission>> {
     if (!this.ctx.viewer) return NONE;
     if (this.isPlatformAdmin()) return this.narrow(ALL_PERMISSIONS);
-    return (await this.ctx.loaders.get(grantsLoader).load(teamId)).all;
+    return this.ctx.loaders.get(grantsLoader).load(teamId);
   }
 
   /** The viewer's permissions at platform scope. */
@@ -192,14 +208,11 @@ export class Policy {
     const team = await this.teamPermissions(resource.teamId);
     if (!this.ctx.viewer || this.isPlatformAdmin()) return team;
     const grants = await this.ctx.loaders.get(resourceGrantsLoader, kind).load(resource.id);
+    if (!grants) return team;
     const prefix = RESOURCE_PERMISSION_PREFIX[kind];
     const perms = new Set(team);
-    for (const p of grants.permissions) if (p.startsWith(prefix)) perms.add(p);
-    // All grantee teams at once, so their permissions load in the same batch.
-    // A grant to a team passes on its members' role permissions (DESIGN: "S's membership role in a team R was granted to").
-    const loader = this.ctx.loaders.get(grantsLoader);
-    for (const granted of await Promise.all(grants.granteeTeamIds.map((id) => loader.load(id))))
-      for (const p of granted.membership) if (p.startsWith(prefix)) perms.add(p);
+    const granted = [...grants.permissions, ...grants.granteeRoles.flatMap((role) => [...TEAM_ROLE_PERMISSIONS[role]])];
+    for (const p of granted) if (p.startsWith(prefix)) perms.add(p);
     return this.narrow(perms);
   }
 
