@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './support/server.js';
-import { api, USER_ERRORS, type TeamRef, type User } from './support/api.js';
+import { api, errorsOf, expectRefused, USER_ERRORS, type TeamRef, type User } from './support/api.js';
 
 // IAM (issue 5): service accounts and their tokens, custom roles, IAM policies, ACL entries.
 
@@ -9,7 +9,7 @@ let owner: User;
 let outsider: User;
 let acme: TeamRef;
 
-const { ok, newTeam } = api(() => server);
+const { ok, newTeam, addMember } = api(() => server);
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -161,5 +161,918 @@ describe('ACL entries', () => {
         outsider.token,
       ),
     ).toEqual({ aclEntries: { nodes: [{ permission: 'bucket:read', resource: { name: 'iam-acl' } }] } });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The IAM API through HTTP: permissions and roles, IAM policies, ACL entries, service accounts.
+// ---------------------------------------------------------------------------------------------
+
+/** A global ID, to name the built-in roles by their fixed IDs (and ids that do not exist). */
+const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64url');
+const BUILT_IN = {
+  PLATFORM_ADMIN: globalId('Role', '00000000-0000-4000-8000-000000000001'),
+  OWNER: globalId('Role', '00000000-0000-4000-8000-000000000010'),
+  ADMIN: globalId('Role', '00000000-0000-4000-8000-000000000011'),
+  MEMBER: globalId('Role', '00000000-0000-4000-8000-000000000012'),
+  VIEWER: globalId('Role', '00000000-0000-4000-8000-000000000013'),
+};
+const asUser = (user: User) => ({ type: 'USER', id: user.id });
+const asAccount = (id: string) => ({ type: 'SERVICE_ACCOUNT', id });
+const teamScope = (team: TeamRef) => ({ type: 'TEAM', id: team.id });
+
+const ROLE = 'id name description scope permissions builtIn team { slug }';
+const CREATE_ROLE = `mutation($input: CreateRoleInput!) { createRole(input: $input) { role { ${ROLE} } ${USER_ERRORS} } }`;
+const UPDATE_ROLE = `mutation($input: UpdateRoleInput!) { updateRole(input: $input) { role { ${ROLE} } ${USER_ERRORS} } }`;
+const ADD_PERMISSIONS = `mutation($input: AddRolePermissionsInput!) { addRolePermissions(input: $input) { role { ${ROLE} } ${USER_ERRORS} } }`;
+const REMOVE_PERMISSIONS = `mutation($input: RemoveRolePermissionsInput!) { removeRolePermissions(input: $input) { role { ${ROLE} } ${USER_ERRORS} } }`;
+const DELETE_ROLE = `mutation($input: DeleteRoleInput!) { deleteRole(input: $input) { role { ${ROLE} } ${USER_ERRORS} } }`;
+const POLICY = `query($subject: SubjectInput!, $scope: GrantScopeInput!) { iamPolicy(subject: $subject, scope: $scope) {
+  subjectType subjectId scopeType scopeId roles { name builtIn } permissions } }`;
+const SET = `mutation($input: SetIamPolicyInput!) { setIamPolicy(input: $input) { iamPolicy { roles { name builtIn } permissions } ${USER_ERRORS} } }`;
+const ACL_FIELDS = 'permission resourceType resourceId subjectType subjectId';
+const CREATE_ACL = `mutation($input: CreateAclEntriesInput!) { createAclEntries(input: $input) { aclEntries { ${ACL_FIELDS} } ${USER_ERRORS} } }`;
+const DELETE_ACL = `mutation($input: DeleteAclEntriesInput!) { deleteAclEntries(input: $input) { aclEntries { ${ACL_FIELDS} } ${USER_ERRORS} } }`;
+const CREATE_ACCOUNT = `mutation($input: CreateServiceAccountInput!) { createServiceAccount(input: $input) {
+  serviceAccount { id name description team { slug } } ${USER_ERRORS} } }`;
+const UPDATE_ACCOUNT = `mutation($input: UpdateServiceAccountInput!) { updateServiceAccount(input: $input) {
+  serviceAccount { id name description } ${USER_ERRORS} } }`;
+const DELETE_ACCOUNT = `mutation($input: DeleteServiceAccountInput!) { deleteServiceAccount(input: $input) { deletedServiceAccountId ${USER_ERRORS} } }`;
+const MINT = `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret token { id name scopes state } ${USER_ERRORS} } }`;
+const DEPLOY = `mutation($input: DeployAppInput!) { deployApp(input: $input) { deploy { version } operation { id } ${USER_ERRORS} } }`;
+const REFUSED_TOKEN = 'The token is invalid, expired or revoked, or its user is suspended; log in again or use another token.';
+
+/** Creates a custom role, expecting no userErrors; returns its ID. */
+async function newRole(token: string, input: Record<string, unknown>): Promise<string> {
+  const data = await ok(CREATE_ROLE, { input }, token);
+  expect(data.createRole.userErrors).toEqual([]);
+  return data.createRole.role.id;
+}
+
+/** setIamPolicy expecting no userErrors; returns the policy after the change. */
+async function grant(token: string, subject: unknown, scope: unknown, add: unknown, del?: unknown) {
+  const data = await ok(SET, { input: { subject, scope, add, delete: del } }, token);
+  expect(data.setIamPolicy.userErrors).toEqual([]);
+  return data.setIamPolicy.iamPolicy;
+}
+
+async function bucketIn(team: TeamRef, name: string, token: string): Promise<string> {
+  const data = await ok(
+    `mutation($input: CreateBucketInput!) { createBucket(input: $input) { bucket { id } ${USER_ERRORS} } }`,
+    { input: { teamId: team.id, name, region: 'eu-west-1' } },
+    token,
+  );
+  expect(data.createBucket.userErrors).toEqual([]);
+  return data.createBucket.bucket.id;
+}
+
+async function appIn(team: TeamRef, name: string, token: string): Promise<string> {
+  const data = await ok(
+    `mutation($input: CreateAppInput!) { createApp(input: $input) { app { id } ${USER_ERRORS} } }`,
+    { input: { teamId: team.id, name, platform: 'node' } },
+    token,
+  );
+  expect(data.createApp.userErrors).toEqual([]);
+  return data.createApp.app.id;
+}
+
+async function grantApp(appId: string, team: TeamRef, token: string) {
+  const data = await ok(
+    `mutation($input: GrantAppAccessInput!) { grantAppAccess(input: $input) { ${USER_ERRORS} } }`,
+    { input: { appId, teamId: team.id } },
+    token,
+  );
+  expect(data.grantAppAccess.userErrors).toEqual([]);
+}
+
+async function newAccount(team: TeamRef, name: string, token: string): Promise<string> {
+  const data = await ok(CREATE_ACCOUNT, { input: { teamId: team.id, name } }, token);
+  expect(data.createServiceAccount.userErrors).toEqual([]);
+  return data.createServiceAccount.serviceAccount.id;
+}
+
+/** Mints a token for a service account; returns its secret and ID. */
+async function mint(accountId: string, name: string, token: string, scopes?: string[]): Promise<{ secret: string; id: string }> {
+  const data = await ok(MINT, { input: { name, serviceAccountId: accountId, scopes } }, token);
+  expect(data.createApiToken.userErrors).toEqual([]);
+  return { secret: data.createApiToken.secret, id: data.createApiToken.token.id };
+}
+
+const signUpAll = (prefix: string, names: string[]) => Promise.all(names.map((n) => server.signUp(`${prefix}-${n}@iam.test`)));
+
+describe('the permission catalog', () => {
+  it('lists every permission with what it allows and where it can be granted, to anyone', async () => {
+    const { permissions } = await ok(`{ permissions { name description scopes } }`, {}, '');
+    expect(permissions.map((p: { name: string }) => p.name)).toEqual([
+      'team:read',
+      'team:update',
+      'team:delete',
+      'team:transfer',
+      'team:members:manage',
+      'bucket:read',
+      'bucket:create',
+      'bucket:update',
+      'bucket:delete',
+      'app:read',
+      'app:create',
+      'app:update',
+      'app:delete',
+      'app:deploy',
+      'app:lifecycle',
+      'app:env:write',
+      'app:env:read-secrets',
+      'app:grant',
+      'cluster:read',
+      'cluster:create',
+      'cluster:update',
+      'cluster:delete',
+      'cluster:scale',
+      'iam:manage',
+      'audit:read',
+      'user:manage',
+    ]);
+    const byName = (name: string) => permissions.find((p: { name: string }) => p.name === name);
+    expect(byName('team:read')).toEqual({
+      name: 'team:read',
+      description: 'See the team, its members and its resources’ existence.',
+      scopes: ['PLATFORM', 'TEAM'],
+    });
+    expect(byName('bucket:read')).toEqual({ name: 'bucket:read', description: 'See buckets and their usage.', scopes: ['PLATFORM', 'TEAM', 'BUCKET'] });
+    expect(byName('bucket:create').scopes).toEqual(['PLATFORM', 'TEAM']);
+    expect(byName('app:deploy').scopes).toEqual(['PLATFORM', 'TEAM', 'APP']);
+    expect(byName('cluster:scale').scopes).toEqual(['PLATFORM', 'TEAM', 'CLUSTER']);
+    expect(byName('iam:manage').scopes).toEqual(['PLATFORM', 'TEAM']);
+    expect(byName('user:manage')).toEqual({
+      name: 'user:manage',
+      description: 'Manage every user account (platform administration).',
+      scopes: ['PLATFORM'],
+    });
+  });
+});
+
+describe('listing and reading roles', () => {
+  let rOwner: User;
+  let rStranger: User;
+  let rTeam: TeamRef;
+  let rOther: TeamRef;
+  let admin: string;
+  const ids: Record<string, string> = {};
+  const LIST = `query($filter: RoleFilter) { roles(filter: $filter) { id name scope builtIn team { slug } } }`;
+  const builtIns = [
+    { id: BUILT_IN.PLATFORM_ADMIN, name: 'ADMIN', scope: 'PLATFORM', builtIn: true, team: null },
+    { id: BUILT_IN.OWNER, name: 'OWNER', scope: 'TEAM', builtIn: true, team: null },
+    { id: BUILT_IN.ADMIN, name: 'ADMIN', scope: 'TEAM', builtIn: true, team: null },
+    { id: BUILT_IN.MEMBER, name: 'MEMBER', scope: 'TEAM', builtIn: true, team: null },
+    { id: BUILT_IN.VIEWER, name: 'VIEWER', scope: 'TEAM', builtIn: true, team: null },
+  ];
+  const custom = (name: string, scope: string, slug: string | null) => ({
+    id: ids[name],
+    name,
+    scope,
+    builtIn: false,
+    team: slug ? { slug } : null,
+  });
+
+  beforeAll(async () => {
+    [rOwner, rStranger] = await signUpAll('roles', ['owner', 'stranger']);
+    rTeam = await newTeam('roles-team', rOwner.token);
+    rOther = await newTeam('roles-other', rStranger.token);
+    admin = await server.adminToken();
+    ids.Zeta = await newRole(rOwner.token, { scope: 'TEAM', teamId: rTeam.id, name: 'Zeta', permissions: ['app:read'] });
+    ids.Alpha = await newRole(rOwner.token, { scope: 'TEAM', teamId: rTeam.id, name: 'Alpha', permissions: ['bucket:read'] });
+    ids.Beta = await newRole(rStranger.token, { scope: 'TEAM', teamId: rOther.id, name: 'Beta', permissions: ['team:read'] });
+    ids['Platform auditor'] = await newRole(admin, { scope: 'PLATFORM', name: 'Platform auditor', permissions: ['team:read', 'audit:read'] });
+  });
+
+  it('lists built-in roles first, with fixed IDs, then the custom roles the viewer can see, by name', async () => {
+    expect((await ok(LIST, {}, rOwner.token)).roles).toEqual([
+      ...builtIns,
+      custom('Alpha', 'TEAM', 'roles-team'),
+      custom('Platform auditor', 'PLATFORM', null),
+      custom('Zeta', 'TEAM', 'roles-team'),
+    ]);
+    // Another team's custom roles do not exist for a stranger; platform roles are visible to all.
+    expect((await ok(LIST, {}, rStranger.token)).roles).toEqual([
+      ...builtIns,
+      custom('Beta', 'TEAM', 'roles-other'),
+      custom('Platform auditor', 'PLATFORM', null),
+    ]);
+    expect((await ok(LIST, { filter: { teamId: rTeam.id } }, rStranger.token)).roles).toEqual([
+      ...builtIns,
+      custom('Platform auditor', 'PLATFORM', null),
+    ]);
+    expect((await ok(LIST, { filter: { teamId: rOther.id } }, admin)).roles).toEqual([
+      ...builtIns,
+      custom('Beta', 'TEAM', 'roles-other'),
+      custom('Platform auditor', 'PLATFORM', null),
+    ]);
+  });
+
+  it('filters by scope and team', async () => {
+    expect((await ok(LIST, { filter: { scope: 'TEAM' } }, rOwner.token)).roles).toEqual([
+      ...builtIns.slice(1),
+      custom('Alpha', 'TEAM', 'roles-team'),
+      custom('Zeta', 'TEAM', 'roles-team'),
+    ]);
+    expect((await ok(LIST, { filter: { scope: 'PLATFORM' } }, rOwner.token)).roles).toEqual([
+      builtIns[0],
+      custom('Platform auditor', 'PLATFORM', null),
+    ]);
+    expect((await ok(LIST, { filter: { scope: 'TEAM', teamId: rOther.id } }, rOwner.token)).roles).toEqual(builtIns.slice(1));
+  });
+
+  it('role(id) and node(id) show a role to whoever can see it, NOT_FOUND otherwise', async () => {
+    const ROLE_QUERY = `query($id: ID!) { role(id: $id) { ${ROLE} createdAt } }`;
+    expect(await ok(ROLE_QUERY, { id: ids.Alpha }, rOwner.token)).toEqual({
+      role: {
+        id: ids.Alpha,
+        name: 'Alpha',
+        description: '',
+        scope: 'TEAM',
+        permissions: ['bucket:read'],
+        builtIn: false,
+        team: { slug: 'roles-team' },
+        createdAt: expect.any(String),
+      },
+    });
+    expect(await ok(ROLE_QUERY, { id: BUILT_IN.VIEWER }, rStranger.token)).toEqual({
+      role: {
+        id: BUILT_IN.VIEWER,
+        name: 'VIEWER',
+        description: 'Reads everything in the team except secret values.',
+        scope: 'TEAM',
+        permissions: ['app:read', 'audit:read', 'bucket:read', 'cluster:read', 'team:read'],
+        builtIn: true,
+        team: null,
+        createdAt: null,
+      },
+    });
+    expect((await ok(ROLE_QUERY, { id: BUILT_IN.PLATFORM_ADMIN }, rStranger.token)).role.permissions).toHaveLength(26);
+    expect((await ok(ROLE_QUERY, { id: ids['Platform auditor'] }, rStranger.token)).role).toMatchObject({
+      name: 'Platform auditor',
+      permissions: ['audit:read', 'team:read'],
+      team: null,
+    });
+    expectRefused(await server.gql(ROLE_QUERY, { id: ids.Alpha }, rStranger.token), 'role', 'NOT_FOUND', 'Role not found.', { role: null });
+
+    const NODE = `query($id: ID!) { node(id: $id) { id ... on Role { name permissions builtIn } } }`;
+    expect(await ok(NODE, { id: ids.Alpha }, rOwner.token)).toEqual({
+      node: { id: ids.Alpha, name: 'Alpha', permissions: ['bucket:read'], builtIn: false },
+    });
+    expect(await ok(NODE, { id: BUILT_IN.OWNER }, rStranger.token)).toMatchObject({ node: { name: 'OWNER', builtIn: true } });
+    expectRefused(await server.gql(NODE, { id: ids.Alpha }, rStranger.token), 'node', 'NOT_FOUND', `Node ${ids.Alpha} not found.`, {
+      node: null,
+    });
+  });
+});
+
+describe('creating and changing roles', () => {
+  let cOwner: User;
+  let cAdmin: User;
+  let cMember: User;
+  let cDelegate: User;
+  let cStranger: User;
+  let cTeam: TeamRef;
+  let cOther: TeamRef;
+  let admin: string;
+
+  beforeAll(async () => {
+    [cOwner, cAdmin, cMember, cDelegate, cStranger] = await signUpAll('rules', ['owner', 'admin', 'member', 'delegate', 'stranger']);
+    cTeam = await newTeam('role-rules', cOwner.token);
+    cOther = await newTeam('role-rules-other', cStranger.token);
+    await addMember(cTeam, cAdmin, 'ADMIN', cOwner.token);
+    await addMember(cTeam, cMember, 'MEMBER', cOwner.token);
+    admin = await server.adminToken();
+  });
+
+  const create = (input: Record<string, unknown>, token: string) => server.gql(CREATE_ROLE, { input }, token);
+  const createErrors = async (input: Record<string, unknown>, token = cOwner.token) => {
+    const data = await ok(CREATE_ROLE, { input }, token);
+    expect(data.createRole.role).toBeNull();
+    return data.createRole.userErrors;
+  };
+
+  it('creates a team role with its permissions deduplicated and sorted (an ADMIN may)', async () => {
+    const data = await ok(
+      CREATE_ROLE,
+      {
+        input: {
+          scope: 'TEAM',
+          teamId: cTeam.id,
+          name: 'Deployers',
+          description: 'Ship it',
+          permissions: ['app:read', 'app:deploy', 'app:read'],
+        },
+      },
+      cAdmin.token,
+    );
+    expect(data.createRole).toEqual({
+      role: {
+        id: expect.any(String),
+        name: 'Deployers',
+        description: 'Ship it',
+        scope: 'TEAM',
+        permissions: ['app:deploy', 'app:read'],
+        builtIn: false,
+        team: { slug: 'role-rules' },
+      },
+      userErrors: [],
+    });
+  });
+
+  it('refuses malformed names, built-in names and names taken where the role lives', async () => {
+    const base = { scope: 'TEAM', teamId: cTeam.id, permissions: ['team:read'] };
+    const badName = [
+      {
+        field: ['input', 'name'],
+        code: 'INVALID',
+        message: 'name must be 2–50 letters, digits, spaces, hyphens or underscores, starting with a letter',
+      },
+    ];
+    expect(await createErrors({ ...base, name: 'x' })).toEqual(badName);
+    expect(await createErrors({ ...base, name: '9 lives' })).toEqual(badName);
+    expect(await createErrors({ ...base, name: 'Viewer' })).toEqual([
+      { field: ['input', 'name'], code: 'INVALID', message: 'name must not be the name of a built-in role (OWNER, ADMIN, MEMBER, VIEWER)' },
+    ]);
+    const taken = [{ field: ['input', 'name'], code: 'TAKEN', message: 'A role named Deployers already exists there.' }];
+    expect(await createErrors({ ...base, name: 'Deployers' })).toEqual(taken);
+    // Names are unique per team, and platform roles have their own namespace.
+    await newRole(cStranger.token, { ...base, teamId: cOther.id, name: 'Deployers' });
+    await newRole(admin, { scope: 'PLATFORM', name: 'Deployers', permissions: ['app:read'] });
+    expect(await createErrors({ scope: 'PLATFORM', name: 'Deployers', permissions: ['app:read'] }, admin)).toEqual(taken);
+  });
+
+  it('refuses unknown permissions, and platform-only ones in a team role, naming the index', async () => {
+    const base = { scope: 'TEAM', teamId: cTeam.id, name: 'Odd' };
+    expect(await createErrors({ ...base, permissions: ['app:read', 'app:fly'] })).toEqual([
+      { field: ['input', 'permissions', '1'], code: 'INVALID', message: 'permissions.1 must be a permission from the permissions catalog' },
+    ]);
+    expect(await createErrors({ ...base, permissions: ['team:read', 'user:manage'] })).toEqual([
+      {
+        field: ['input', 'permissions', '1'],
+        code: 'INVALID',
+        message: 'user:manage cannot be part of a TEAM role; it is platform-wide only.',
+      },
+    ]);
+    expect(await createErrors({ ...base, permissions: [] })).toEqual([
+      { field: ['input', 'permissions'], code: 'TOO_SHORT', message: 'permissions must name at least one permission' },
+    ]);
+    // user:manage is fine in a platform role.
+    await newRole(admin, { scope: 'PLATFORM', name: 'User desk', permissions: ['user:manage'] });
+  });
+
+  it('needs teamId for a TEAM role and refuses it for a PLATFORM role, which only platform admins create', async () => {
+    expect(await createErrors({ scope: 'TEAM', name: 'Nowhere', permissions: ['team:read'] })).toEqual([
+      { field: ['input', 'teamId'], code: 'REQUIRED', message: 'teamId is required for a TEAM role.' },
+    ]);
+    expect(await createErrors({ scope: 'PLATFORM', teamId: cTeam.id, name: 'Somewhere', permissions: ['team:read'] }, admin)).toEqual([
+      { field: ['input', 'teamId'], code: 'INVALID', message: 'teamId must be left out for a PLATFORM role.' },
+    ]);
+    expectRefused(
+      await create({ scope: 'PLATFORM', name: 'Team owners', permissions: ['team:read'] }, cOwner.token),
+      'createRole',
+      'FORBIDDEN',
+      'Only platform admins (iam:manage on the platform) may create platform roles.',
+    );
+  });
+
+  it('needs iam:manage in the team for a TEAM role; a team the caller cannot read does not exist', async () => {
+    const input = { scope: 'TEAM', teamId: cTeam.id, name: 'Members made', permissions: ['team:read'] };
+    expectRefused(await create(input, cMember.token), 'createRole', 'FORBIDDEN', 'You need the iam:manage permission to create roles in this team.');
+    expectRefused(await create(input, cStranger.token), 'createRole', 'NOT_FOUND', 'Team not found.');
+  });
+
+  it('refuses to create or extend a role with permissions the caller does not hold (no escalation)', async () => {
+    // The delegate manages IAM through a custom binding, without being a member, and lacks team:delete.
+    const managers = await newRole(cOwner.token, { scope: 'TEAM', teamId: cTeam.id, name: 'IAM managers', permissions: ['iam:manage', 'team:read'] });
+    await grant(cOwner.token, asUser(cDelegate), teamScope(cTeam), { roles: [managers] });
+    expectRefused(
+      await create({ scope: 'TEAM', teamId: cTeam.id, name: 'Demolition', permissions: ['team:read', 'team:delete'] }, cDelegate.token),
+      'createRole',
+      'FORBIDDEN',
+      'You cannot create this role: it would give permissions you do not hold yourself (team:delete).',
+    );
+    // ADMIN does not hold team:delete either.
+    expectRefused(
+      await create({ scope: 'TEAM', teamId: cTeam.id, name: 'Demolition', permissions: ['team:delete'] }, cAdmin.token),
+      'createRole',
+      'FORBIDDEN',
+      'You cannot create this role: it would give permissions you do not hold yourself (team:delete).',
+    );
+    const readers = await newRole(cDelegate.token, { scope: 'TEAM', teamId: cTeam.id, name: 'Readers', permissions: ['team:read'] });
+    expectRefused(
+      await server.gql(ADD_PERMISSIONS, { input: { roleId: readers, permissions: ['team:delete', 'app:delete', 'team:read'] } }, cDelegate.token),
+      'addRolePermissions',
+      'FORBIDDEN',
+      'You cannot add these permissions to the role: it would give permissions you do not hold yourself (app:delete, team:delete).',
+    );
+    expectRefused(
+      await server.gql(UPDATE_ROLE, { input: { roleId: readers, permissions: ['team:read', 'bucket:read'] } }, cDelegate.token),
+      'updateRole',
+      'FORBIDDEN',
+      'You cannot add these permissions to the role: it would give permissions you do not hold yourself (bucket:read).',
+    );
+    // The owner holds team:delete and may add it; removing needs no more than iam:manage.
+    const added = await ok(ADD_PERMISSIONS, { input: { roleId: readers, permissions: ['team:delete'] } }, cOwner.token);
+    expect(added.addRolePermissions).toMatchObject({ role: { permissions: ['team:delete', 'team:read'] }, userErrors: [] });
+    const removed = await ok(REMOVE_PERMISSIONS, { input: { roleId: readers, permissions: ['team:delete'] } }, cDelegate.token);
+    expect(removed.removeRolePermissions).toMatchObject({ role: { permissions: ['team:read'] }, userErrors: [] });
+  });
+
+  it('keeps built-in roles immutable', async () => {
+    const immutable = [
+      { field: ['input', 'roleId'], code: 'NOT_ALLOWED', message: 'Built-in roles cannot be changed or deleted; create a custom role instead.' },
+    ];
+    const cases: [string, string, Record<string, unknown>][] = [
+      [UPDATE_ROLE, 'updateRole', { roleId: BUILT_IN.MEMBER, name: 'Crew' }],
+      [ADD_PERMISSIONS, 'addRolePermissions', { roleId: BUILT_IN.VIEWER, permissions: ['app:deploy'] }],
+      [REMOVE_PERMISSIONS, 'removeRolePermissions', { roleId: BUILT_IN.OWNER, permissions: ['team:delete'] }],
+      [DELETE_ROLE, 'deleteRole', { roleId: BUILT_IN.ADMIN }],
+      [DELETE_ROLE, 'deleteRole', { roleId: BUILT_IN.PLATFORM_ADMIN }],
+    ];
+    for (const [query, field, input] of cases)
+      expect((await ok(query, { input }, field === 'deleteRole' && input.roleId === BUILT_IN.PLATFORM_ADMIN ? admin : cOwner.token))[field]).toEqual({
+        role: null,
+        userErrors: immutable,
+      });
+  });
+
+  it('renames, replaces, adds and removes permissions; a role keeps at least one', async () => {
+    const roleId = await newRole(cOwner.token, { scope: 'TEAM', teamId: cTeam.id, name: 'Ops', permissions: ['app:read'] });
+    const role = (name: string, description: string, permissions: string[]) => ({
+      role: { id: roleId, name, description, scope: 'TEAM', permissions, builtIn: false, team: { slug: 'role-rules' } },
+      userErrors: [],
+    });
+    expect((await ok(UPDATE_ROLE, { input: { roleId, name: 'Operators', description: 'Runs apps' } }, cOwner.token)).updateRole).toEqual(
+      role('Operators', 'Runs apps', ['app:read']),
+    );
+    expect((await ok(UPDATE_ROLE, { input: { roleId, name: 'Deployers' } }, cOwner.token)).updateRole).toEqual({
+      role: null,
+      userErrors: [{ field: ['input', 'name'], code: 'TAKEN', message: 'A role named Deployers already exists there.' }],
+    });
+    expect((await ok(UPDATE_ROLE, { input: { roleId, permissions: ['app:lifecycle', 'app:read', 'app:lifecycle'] } }, cAdmin.token)).updateRole).toEqual(
+      role('Operators', 'Runs apps', ['app:lifecycle', 'app:read']),
+    );
+    expect((await ok(ADD_PERMISSIONS, { input: { roleId, permissions: ['app:deploy', 'app:read'] } }, cAdmin.token)).addRolePermissions).toEqual(
+      role('Operators', 'Runs apps', ['app:deploy', 'app:lifecycle', 'app:read']),
+    );
+    expect((await ok(ADD_PERMISSIONS, { input: { roleId, permissions: ['user:manage'] } }, cOwner.token)).addRolePermissions).toEqual({
+      role: null,
+      userErrors: [
+        { field: ['input', 'permissions', '0'], code: 'INVALID', message: 'user:manage cannot be part of a TEAM role; it is platform-wide only.' },
+      ],
+    });
+    expect(
+      (await ok(REMOVE_PERMISSIONS, { input: { roleId, permissions: ['app:deploy', 'app:lifecycle', 'bucket:read'] } }, cOwner.token))
+        .removeRolePermissions,
+    ).toEqual(role('Operators', 'Runs apps', ['app:read']));
+    expect((await ok(REMOVE_PERMISSIONS, { input: { roleId, permissions: ['app:read'] } }, cOwner.token)).removeRolePermissions).toEqual({
+      role: null,
+      userErrors: [{ field: ['input', 'permissions'], code: 'NOT_ALLOWED', message: 'A role keeps at least one permission; delete the role instead.' }],
+    });
+    expect((await ok(UPDATE_ROLE, { input: { roleId, permissions: [] } }, cOwner.token)).updateRole).toEqual({
+      role: null,
+      userErrors: [{ field: ['input', 'permissions'], code: 'TOO_SHORT', message: 'permissions must name at least one permission' }],
+    });
+    expect((await ok(`query($id: ID!) { role(id: $id) { permissions } }`, { id: roleId }, cOwner.token)).role).toEqual({
+      permissions: ['app:read'],
+    });
+  });
+
+  it('changing a role takes iam:manage where it lives', async () => {
+    const roleId = await newRole(cOwner.token, { scope: 'TEAM', teamId: cTeam.id, name: 'Guarded', permissions: ['app:read'] });
+    const platformRole = await newRole(admin, { scope: 'PLATFORM', name: 'Platform guarded', permissions: ['team:read'] });
+    expectRefused(
+      await server.gql(UPDATE_ROLE, { input: { roleId, name: 'Mine' } }, cMember.token),
+      'updateRole',
+      'FORBIDDEN',
+      'You need the iam:manage permission to change this role.',
+    );
+    expectRefused(
+      await server.gql(DELETE_ROLE, { input: { roleId } }, cMember.token),
+      'deleteRole',
+      'FORBIDDEN',
+      'You need the iam:manage permission to delete this role.',
+    );
+    expectRefused(await server.gql(UPDATE_ROLE, { input: { roleId, name: 'Mine' } }, cStranger.token), 'updateRole', 'NOT_FOUND', 'Role not found.');
+    expectRefused(
+      await server.gql(ADD_PERMISSIONS, { input: { roleId: platformRole, permissions: ['app:read'] } }, cOwner.token),
+      'addRolePermissions',
+      'FORBIDDEN',
+      'Only platform admins (iam:manage on the platform) may change this role.',
+    );
+    expect((await ok(ADD_PERMISSIONS, { input: { roleId: platformRole, permissions: ['app:read'] } }, admin)).addRolePermissions).toMatchObject({
+      role: { permissions: ['app:read', 'team:read'], scope: 'PLATFORM', team: null },
+      userErrors: [],
+    });
+  });
+
+  it('deleting a role removes its bindings in the same transaction', async () => {
+    const bucket = await bucketIn(cTeam, 'role-rules-data', cOwner.token);
+    const roleId = await newRole(cOwner.token, { scope: 'TEAM', teamId: cTeam.id, name: 'Bucket readers', permissions: ['team:read', 'bucket:read'] });
+    await grant(cOwner.token, asUser(cStranger), teamScope(cTeam), { roles: [roleId] });
+    await grant(cOwner.token, asUser(cStranger), { type: 'BUCKET', id: bucket }, { roles: [roleId] });
+    const TEAM = `{ team(slug: "role-rules") { slug buckets { nodes { name } } } }`;
+    expect(await ok(TEAM, {}, cStranger.token)).toEqual({ team: { slug: 'role-rules', buckets: { nodes: [{ name: 'role-rules-data' }] } } });
+    const policy = { subject: asUser(cStranger), scope: teamScope(cTeam) };
+    expect((await ok(POLICY, policy, cOwner.token)).iamPolicy.roles).toEqual([{ name: 'Bucket readers', builtIn: false }]);
+
+    expect((await ok(DELETE_ROLE, { input: { roleId } }, cOwner.token)).deleteRole).toEqual({
+      role: {
+        id: roleId,
+        name: 'Bucket readers',
+        description: '',
+        scope: 'TEAM',
+        permissions: ['bucket:read', 'team:read'],
+        builtIn: false,
+        team: { slug: 'role-rules' },
+      },
+      userErrors: [],
+    });
+    expectRefused(await server.gql(TEAM, {}, cStranger.token), 'team', 'NOT_FOUND', 'Team "role-rules" not found.', { team: null });
+    expectRefused(
+      await server.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: bucket }, cStranger.token),
+      'node',
+      'NOT_FOUND',
+      `Node ${bucket} not found.`,
+      { node: null },
+    );
+    expect((await ok(POLICY, policy, cOwner.token)).iamPolicy).toMatchObject({ roles: [], permissions: [] });
+    expect((await ok(POLICY, { ...policy, scope: { type: 'BUCKET', id: bucket } }, cOwner.token)).iamPolicy).toMatchObject({
+      roles: [],
+      permissions: [],
+    });
+    expectRefused(await server.gql(DELETE_ROLE, { input: { roleId } }, cOwner.token), 'deleteRole', 'NOT_FOUND', 'Role not found.');
+  });
+});
+
+describe('reading IAM policies', () => {
+  let pOwner: User;
+  let pMember: User;
+  let pStranger: User;
+  let pTeam: TeamRef;
+  let bucket: string;
+  let admin: string;
+  let adminId: string;
+
+  beforeAll(async () => {
+    [pOwner, pMember, pStranger] = await signUpAll('read', ['owner', 'member', 'stranger']);
+    pTeam = await newTeam('policy-read', pOwner.token);
+    await addMember(pTeam, pMember, 'MEMBER', pOwner.token);
+    bucket = await bucketIn(pTeam, 'policy-read-data', pOwner.token);
+    admin = await server.adminToken();
+    adminId = (await ok(`{ viewer { id } }`, {}, admin)).viewer.id;
+  });
+
+  const read = (subject: unknown, scope: unknown, token: string) => server.gql(POLICY, { subject, scope }, token);
+
+  it('a subject reads its own policy; the membership role shows as a built-in role at its team', async () => {
+    expect(await ok(POLICY, { subject: asUser(pMember), scope: teamScope(pTeam) }, pMember.token)).toEqual({
+      iamPolicy: {
+        subjectType: 'USER',
+        subjectId: pMember.id,
+        scopeType: 'TEAM',
+        scopeId: pTeam.id,
+        roles: [{ name: 'MEMBER', builtIn: true }],
+        permissions: [],
+      },
+    });
+    const deployers = await newRole(pOwner.token, { scope: 'TEAM', teamId: pTeam.id, name: 'Deployers', permissions: ['app:deploy'] });
+    const auditors = await newRole(pOwner.token, { scope: 'TEAM', teamId: pTeam.id, name: 'Auditors', permissions: ['audit:read'] });
+    await grant(pOwner.token, asUser(pMember), teamScope(pTeam), { roles: [deployers, auditors], permissions: ['team:members:manage'] });
+    expect((await ok(POLICY, { subject: asUser(pMember), scope: teamScope(pTeam) }, pMember.token)).iamPolicy).toMatchObject({
+      roles: [
+        { name: 'MEMBER', builtIn: true },
+        { name: 'Auditors', builtIn: false },
+        { name: 'Deployers', builtIn: false },
+      ],
+      permissions: ['team:members:manage'],
+    });
+    expect((await ok(POLICY, { subject: asUser(pOwner), scope: teamScope(pTeam) }, pOwner.token)).iamPolicy.roles).toEqual([
+      { name: 'OWNER', builtIn: true },
+    ]);
+    // Membership is a team-scope grant: it does not show at a resource's scope.
+    expect(await ok(POLICY, { subject: asUser(pMember), scope: { type: 'BUCKET', id: bucket } }, pMember.token)).toEqual({
+      iamPolicy: { subjectType: 'USER', subjectId: pMember.id, scopeType: 'BUCKET', scopeId: bucket, roles: [], permissions: [] },
+    });
+  });
+
+  it('reading another subject’s policy takes iam:manage at the scope', async () => {
+    expectRefused(
+      await read(asUser(pOwner), teamScope(pTeam), pMember.token),
+      'iamPolicy',
+      'FORBIDDEN',
+      'You need the iam:manage permission in the team to read other subjects’ IAM policies here.',
+    );
+    expectRefused(
+      await read(asUser(pOwner), { type: 'BUCKET', id: bucket }, pMember.token),
+      'iamPolicy',
+      'FORBIDDEN',
+      'You need the iam:manage permission in the team to read other subjects’ IAM policies here.',
+    );
+    expectRefused(
+      await read(asUser(pOwner), { type: 'PLATFORM' }, pMember.token),
+      'iamPolicy',
+      'FORBIDDEN',
+      'You need the iam:manage permission on the platform to read other subjects’ IAM policies here.',
+    );
+    expect((await ok(POLICY, { subject: asUser(pMember), scope: teamScope(pTeam) }, pOwner.token)).iamPolicy.roles[0]).toEqual({
+      name: 'MEMBER',
+      builtIn: true,
+    });
+    // A user outside the team has an empty policy there, which the manager may read.
+    expect((await ok(POLICY, { subject: asUser(pStranger), scope: teamScope(pTeam) }, pOwner.token)).iamPolicy).toMatchObject({
+      roles: [],
+      permissions: [],
+    });
+  });
+
+  it('platform admins hold the built-in platform ADMIN role at the PLATFORM scope', async () => {
+    expect(await ok(POLICY, { subject: { type: 'USER', id: adminId }, scope: { type: 'PLATFORM' } }, admin)).toEqual({
+      iamPolicy: {
+        subjectType: 'USER',
+        subjectId: adminId,
+        scopeType: 'PLATFORM',
+        scopeId: null,
+        roles: [{ name: 'ADMIN', builtIn: true }],
+        permissions: [],
+      },
+    });
+    expect((await ok(POLICY, { subject: asUser(pOwner), scope: { type: 'PLATFORM' } }, pOwner.token)).iamPolicy).toMatchObject({
+      roles: [],
+      permissions: [],
+    });
+    expect((await ok(POLICY, { subject: asUser(pOwner), scope: { type: 'PLATFORM' } }, admin)).iamPolicy.roles).toEqual([]);
+  });
+
+  it('an unreadable scope, or a subject that does not exist, is NOT_FOUND', async () => {
+    expectRefused(await read(asUser(pStranger), teamScope(pTeam), pStranger.token), 'iamPolicy', 'NOT_FOUND', 'Team not found.');
+    expectRefused(await read(asUser(pStranger), { type: 'BUCKET', id: bucket }, pStranger.token), 'iamPolicy', 'NOT_FOUND', 'Bucket not found.');
+    expectRefused(
+      await read(asUser(pStranger), { type: 'APP', id: globalId('App', '5f0c1d8e-0000-4000-8000-000000000000') }, pStranger.token),
+      'iamPolicy',
+      'NOT_FOUND',
+      'App not found.',
+    );
+    expectRefused(
+      await read({ type: 'USER', id: globalId('User', '5f0c1d8e-0000-4000-8000-000000000000') }, teamScope(pTeam), pOwner.token),
+      'iamPolicy',
+      'NOT_FOUND',
+      'User not found.',
+    );
+  });
+
+  it('scope.id is required for a team or resource and left out for the platform', async () => {
+    const badScope = async (scope: unknown, message: string) =>
+      expect(errorsOf(await read(asUser(pOwner), scope, pOwner.token))).toEqual([
+        { message, path: ['iamPolicy'], extensions: { code: 'BAD_USER_INPUT', field: 'scope.id' } },
+      ]);
+    await badScope({ type: 'TEAM' }, 'scope.id: is required for the TEAM scope.');
+    await badScope({ type: 'BUCKET', id: null }, 'scope.id: is required for the BUCKET scope.');
+    await badScope({ type: 'PLATFORM', id: pTeam.id }, 'scope.id: must be left out for the PLATFORM scope.');
+    await badScope({ type: 'TEAM', id: bucket }, 'scope.id: expected the ID of a Team.');
+    // The mutation refuses the same with userErrors.
+    for (const [scope, error] of [
+      [{ type: 'APP' }, { field: ['input', 'scope', 'id'], code: 'REQUIRED', message: 'scope.id is required for the APP scope.' }],
+      [{ type: 'PLATFORM', id: pTeam.id }, { field: ['input', 'scope', 'id'], code: 'INVALID', message: 'scope.id must be left out for the PLATFORM scope.' }],
+    ] as const)
+      expect(
+        (await ok(SET, { input: { subject: asUser(pMember), scope, add: { permissions: ['team:read'] } } }, admin)).setIamPolicy,
+      ).toEqual({ iamPolicy: null, userErrors: [error] });
+  });
+});
+
+describe('setting IAM policies', () => {
+  let sOwner: User;
+  let sAdmin: User;
+  let sMember: User;
+  let sStranger: User;
+  let sTeam: TeamRef;
+  let sOther: TeamRef;
+  let admin: string;
+  let readers: string;
+  let deployers: string;
+
+  beforeAll(async () => {
+    [sOwner, sAdmin, sMember, sStranger] = await signUpAll('set', ['owner', 'admin', 'member', 'stranger']);
+    sTeam = await newTeam('policy-set', sOwner.token);
+    sOther = await newTeam('policy-set-other', sStranger.token);
+    await addMember(sTeam, sAdmin, 'ADMIN', sOwner.token);
+    await addMember(sTeam, sMember, 'MEMBER', sOwner.token);
+    admin = await server.adminToken();
+    readers = await newRole(sOwner.token, { scope: 'TEAM', teamId: sTeam.id, name: 'Readers', permissions: ['team:read', 'bucket:read'] });
+    deployers = await newRole(sOwner.token, { scope: 'TEAM', teamId: sTeam.id, name: 'Deployers', permissions: ['app:deploy', 'app:read'] });
+  });
+
+  const set = (input: Record<string, unknown>, token: string) => server.gql(SET, { input }, token);
+  const userErrorsOf = async (input: Record<string, unknown>, token = sOwner.token) => {
+    const data = await ok(SET, { input }, token);
+    expect(data.setIamPolicy.iamPolicy).toBeNull();
+    return data.setIamPolicy.userErrors;
+  };
+
+  it('adds and deletes roles and permissions in one call; repeating a change changes nothing', async () => {
+    const [guest] = await signUpAll('set', ['guest-a']);
+    const subject = asUser(guest);
+    const scope = teamScope(sTeam);
+    const both = { roles: [deployers, readers], permissions: ['cluster:read', 'audit:read'] };
+    const granted = {
+      roles: [
+        { name: 'Deployers', builtIn: false },
+        { name: 'Readers', builtIn: false },
+      ],
+      permissions: ['audit:read', 'cluster:read'],
+    };
+    expect(await grant(sOwner.token, subject, scope, both)).toEqual(granted);
+    expect(await grant(sOwner.token, subject, scope, both)).toEqual(granted);
+    expect((await ok(POLICY, { subject, scope }, sOwner.token)).iamPolicy).toMatchObject(granted);
+
+    const changed = {
+      roles: [{ name: 'Readers', builtIn: false }],
+      permissions: ['app:grant', 'audit:read'],
+    };
+    expect(
+      await grant(
+        sAdmin.token,
+        subject,
+        scope,
+        { roles: [readers], permissions: ['audit:read', 'app:grant'] },
+        { roles: [deployers], permissions: ['cluster:read'] },
+      ),
+    ).toEqual(changed);
+    // Deleting what is not held is a no-op too.
+    expect(await grant(sOwner.token, subject, scope, undefined, { roles: [deployers], permissions: ['team:update'] })).toEqual(changed);
+    expect((await ok(`{ team(slug: "policy-set") { viewerPermissions } }`, {}, guest.token)).team.viewerPermissions).toEqual([
+      'app:grant',
+      'audit:read',
+      'bucket:read',
+      'team:read',
+    ]);
+  });
+
+  it('refuses built-in roles, roles that do not belong at the scope and permissions that do not fit it, one userError each, changing nothing', async () => {
+    const [guest] = await signUpAll('set', ['guest-b']);
+    const otherRole = await newRole(sStranger.token, { scope: 'TEAM', teamId: sOther.id, name: 'Readers', permissions: ['team:read'] });
+    const platformRole = await newRole(admin, { scope: 'PLATFORM', name: 'Platform readers', permissions: ['team:read'] });
+    const unknownRole = globalId('Role', '5f0c1d8e-0000-4000-8000-000000000000');
+    const notHere = (which: string, i: number) => ({
+      field: ['input', which, 'roles', String(i)],
+      code: 'INVALID',
+      message: `roles[${i}] is not a role that can be bound here: use a PLATFORM role at the PLATFORM scope, or a role of this team (see roles).`,
+    });
+    expect(
+      await userErrorsOf({
+        subject: asUser(guest),
+        scope: teamScope(sTeam),
+        add: { roles: [readers, BUILT_IN.MEMBER, otherRole, platformRole, unknownRole], permissions: ['team:read', 'user:manage', 'app:fly'] },
+        delete: { roles: [BUILT_IN.PLATFORM_ADMIN, otherRole], permissions: ['bucket:read'] },
+      }),
+    ).toEqual([
+      {
+        field: ['input', 'add', 'roles', '1'],
+        code: 'NOT_ALLOWED',
+        message: 'MEMBER is a membership role: change it with inviteMember or setMemberRole.',
+      },
+      notHere('add', 2),
+      notHere('add', 3),
+      notHere('add', 4),
+      {
+        field: ['input', 'delete', 'roles', '0'],
+        code: 'NOT_ALLOWED',
+        message: 'The platform ADMIN role is a user’s platform role: change it with adminUpdateUser.',
+      },
+      notHere('delete', 1),
+      { field: ['input', 'add', 'permissions', '1'], code: 'INVALID', message: 'user:manage cannot be granted at the TEAM scope.' },
+      { field: ['input', 'add', 'permissions', '2'], code: 'INVALID', message: 'app:fly is not a permission; see the permissions query.' },
+    ]);
+    expect((await ok(POLICY, { subject: asUser(guest), scope: teamScope(sTeam) }, sOwner.token)).iamPolicy).toMatchObject({
+      roles: [],
+      permissions: [],
+    });
+
+    // Creating is a team permission; a resource scope takes its own kind's other permissions only.
+    const bucket = await bucketIn(sTeam, 'policy-set-data', sOwner.token);
+    expect(
+      await userErrorsOf({
+        subject: asUser(guest),
+        scope: { type: 'BUCKET', id: bucket },
+        add: { permissions: ['bucket:read', 'bucket:create', 'app:read', 'team:read'] },
+      }),
+    ).toEqual([
+      { field: ['input', 'add', 'permissions', '1'], code: 'INVALID', message: 'bucket:create cannot be granted at the BUCKET scope.' },
+      { field: ['input', 'add', 'permissions', '2'], code: 'INVALID', message: 'app:read cannot be granted at the BUCKET scope.' },
+      { field: ['input', 'add', 'permissions', '3'], code: 'INVALID', message: 'team:read cannot be granted at the BUCKET scope.' },
+    ]);
+    // A platform role is bound at the PLATFORM scope (by a platform admin).
+    expect(await grant(admin, asUser(guest), { type: 'PLATFORM' }, { roles: [platformRole] })).toEqual({
+      roles: [{ name: 'Platform readers', builtIn: false }],
+      permissions: [],
+    });
+    expect(await userErrorsOf({ subject: asUser(guest), scope: { type: 'PLATFORM' }, add: { roles: [readers] } }, admin)).toEqual([
+      notHere('add', 0),
+    ]);
+  });
+
+  it('a service account holds roles only in its own team', async () => {
+    const foreign = await newAccount(sOther, 'foreign-bot', sStranger.token);
+    const error = [
+      {
+        field: ['input', 'subject', 'id'],
+        code: 'INVALID',
+        message: 'A service account holds roles only in its own team and on that team’s resources.',
+      },
+    ];
+    expect(await userErrorsOf({ subject: asAccount(foreign), scope: teamScope(sTeam), add: { permissions: ['team:read'] } })).toEqual(error);
+    const bucket = await bucketIn(sTeam, 'policy-set-sa', sOwner.token);
+    expect(
+      await userErrorsOf({ subject: asAccount(foreign), scope: { type: 'BUCKET', id: bucket }, add: { permissions: ['bucket:read'] } }),
+    ).toEqual(error);
+  });
+
+  it('takes iam:manage at the scope, and nobody grants what they do not hold', async () => {
+    const [guest] = await signUpAll('set', ['guest-c']);
+    const input = (add: unknown) => ({ subject: asUser(guest), scope: teamScope(sTeam), add });
+    expectRefused(
+      await set(input({ permissions: ['team:read'] }), sMember.token),
+      'setIamPolicy',
+      'FORBIDDEN',
+      'You need the iam:manage permission in the team to change IAM policies here.',
+    );
+    expectRefused(await set(input({ permissions: ['team:read'] }), sStranger.token), 'setIamPolicy', 'NOT_FOUND', 'Team not found.');
+    expectRefused(
+      await set({ subject: asUser(guest), scope: { type: 'PLATFORM' }, add: { permissions: ['team:read'] } }, sOwner.token),
+      'setIamPolicy',
+      'FORBIDDEN',
+      'You need the iam:manage permission on the platform to change IAM policies here.',
+    );
+    // ADMIN holds iam:manage but not team:delete: neither directly nor through a role.
+    expectRefused(
+      await set(input({ permissions: ['team:read', 'team:delete'] }), sAdmin.token),
+      'setIamPolicy',
+      'FORBIDDEN',
+      'You cannot grant this: it would give permissions you do not hold yourself (team:delete).',
+    );
+    const demolition = await newRole(sOwner.token, { scope: 'TEAM', teamId: sTeam.id, name: 'Demolition', permissions: ['team:delete', 'team:transfer'] });
+    expectRefused(
+      await set(input({ roles: [demolition, readers] }), sAdmin.token),
+      'setIamPolicy',
+      'FORBIDDEN',
+      'You cannot grant this: it would give permissions you do not hold yourself (team:delete, team:transfer).',
+    );
+    expect((await ok(POLICY, { subject: asUser(guest), scope: teamScope(sTeam) }, sOwner.token)).iamPolicy).toMatchObject({
+      roles: [],
+      permissions: [],
+    });
+    expect(await grant(sOwner.token, asUser(guest), teamScope(sTeam), { roles: [demolition] })).toEqual({
+      roles: [{ name: 'Demolition', builtIn: false }],
+      permissions: [],
+    });
+  });
+
+  it('an APP-scope binding shares that one app with a user outside the team, and nothing else', async () => {
+    const [guest] = await signUpAll('set', ['guest-d']);
+    const shared = await appIn(sTeam, 'iam-shared-app', sOwner.token);
+    const other = await appIn(sTeam, 'iam-private-app', sOwner.token);
+    expect(await grant(sOwner.token, asUser(guest), { type: 'APP', id: shared }, { roles: [deployers], permissions: ['app:lifecycle'] })).toEqual({
+      roles: [{ name: 'Deployers', builtIn: false }],
+      permissions: ['app:lifecycle'],
+    });
+    const APP = `... on App { name viewerPermissions team { slug } }`;
+    const sharedApp = { name: 'iam-shared-app', viewerPermissions: ['app:deploy', 'app:lifecycle', 'app:read'], team: null };
+    expect(await ok(`query($id: ID!) { node(id: $id) { ${APP} } }`, { id: shared }, guest.token)).toEqual({ node: sharedApp });
+    expect(await ok(`{ app(name: "iam-shared-app") { ${APP} } }`, {}, guest.token)).toEqual({ app: sharedApp });
+    expect(await ok(`{ apps { nodes { name } } }`, {}, guest.token)).toEqual({ apps: { nodes: [{ name: 'iam-shared-app' }] } });
+    expectRefused(
+      await server.gql(`{ app(name: "iam-private-app") { name } }`, {}, guest.token),
+      'app',
+      'NOT_FOUND',
+      'App "iam-private-app" not found.',
+      { app: null },
+    );
+    expectRefused(await server.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: other }, guest.token), 'node', 'NOT_FOUND', `Node ${other} not found.`, {
+      node: null,
+    });
+    // The team stays invisible, so its other apps cannot be reached through it either.
+    expectRefused(await server.gql(`{ team(slug: "policy-set") { apps { nodes { name } } } }`, {}, guest.token), 'team', 'NOT_FOUND', 'Team "policy-set" not found.', {
+      team: null,
+    });
+    expectRefused(
+      await server.gql(`query($id: ID!) { node(id: $id) { ... on Team { apps { nodes { name } } } } }`, { id: sTeam.id }, guest.token),
+      'node',
+      'NOT_FOUND',
+      `Node ${sTeam.id} not found.`,
+      { node: null },
+    );
+    expect(await ok(`{ teams { nodes { slug } } }`, {}, guest.token)).toEqual({ teams: { nodes: [] } });
+    // The shared app's actions work; the others are FORBIDDEN.
+    expectRefused(
+      await server.gql(`mutation($input: UpdateAppInput!) { updateApp(input: $input) { ${USER_ERRORS} } }`, { input: { appId: shared, description: 'mine' } }, guest.token),
+      'updateApp',
+      'FORBIDDEN',
+      'You need the app:update permission to update this app.',
+    );
+    // Taking the binding away closes the app again.
+    await grant(sOwner.token, asUser(guest), { type: 'APP', id: shared }, undefined, { roles: [deployers], permissions: ['app:lifecycle'] });
+    expect(await ok(`{ apps { nodes { name } } }`, {}, guest.token)).toEqual({ apps: { nodes: [] } });
   });
 });

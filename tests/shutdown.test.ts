@@ -24,8 +24,10 @@ describe('the server process', () => {
     });
     expect(output).toContain('alice@graphplane.dev');
 
-    // Each logIn hashes a password (tens of milliseconds on libuv's 4 threads): a dozen at once are
-    // still running when the signal arrives, after the server has read them.
+    // Each logIn hashes a password (tens of milliseconds on libuv's 4 threads): four dozen at once
+    // take the better part of a second, so they are still running when the signal arrives, and the
+    // server has read them by then even on a busy machine (with a dozen and 100 ms, a loaded CI
+    // machine sometimes signalled before accepting every connection: ECONNRESET).
     const login = () =>
       fetch(`http://127.0.0.1:${port}/graphql`, {
         method: 'POST',
@@ -34,8 +36,8 @@ describe('the server process', () => {
           query: 'mutation { logIn(input: { email: "alice@graphplane.dev", password: "demo-password" }) { token } }',
         }),
       });
-    const inFlight = Array.from({ length: 12 }, login);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const inFlight = Array.from({ length: 48 }, login);
+    await new Promise((resolve) => setTimeout(resolve, 300));
     child.kill('SIGTERM');
     for (const response of await Promise.all(inFlight)) {
       expect(response.status).toBe(200);

@@ -38,13 +38,22 @@ export interface IamPolicyView {
   permissions: string[];
 }
 
+/**
+ * What is wrong with a scope's id, if anything: it is required for a team or resource and left out
+ * for the platform. The message follows the field's name. Callers refuse as their kind of field
+ * does: a userError in mutations, BAD_USER_INPUT in queries (which have no userErrors).
+ */
+export function scopeIdProblem(type: GrantScope, hasId: boolean): { code: UserErrorCode; message: string } | null {
+  if (type === 'PLATFORM' && hasId) return { code: UserErrorCode.INVALID, message: 'must be left out for the PLATFORM scope' };
+  if (type !== 'PLATFORM' && !hasId) return { code: UserErrorCode.REQUIRED, message: `is required for the ${type} scope` };
+  return null;
+}
+
 /** The scope named by the client, when the viewer can read it (NOT_FOUND otherwise, as for any unreadable object). */
 export async function resolveScope(ctx: Context, type: GrantScope, id: string | null): Promise<ScopeRef> {
-  if (type === 'PLATFORM') {
-    if (id) throw userError(['scope', 'id'], UserErrorCode.INVALID, 'scope.id must be left out for the PLATFORM scope.');
-    return { type, teamId: null, resourceId: null };
-  }
-  if (!id) throw userError(['scope', 'id'], UserErrorCode.REQUIRED, `scope.id is required for the ${type} scope.`);
+  const problem = scopeIdProblem(type, id !== null);
+  if (problem) throw userError(['input', 'scope', 'id'], problem.code, `scope.id ${problem.message}.`);
+  if (type === 'PLATFORM' || id === null) return { type, teamId: null, resourceId: null };
   if (type === 'TEAM') return { type, teamId: (await readableTeam(ctx, id)).id, resourceId: null };
   const loader = { BUCKET: bucketById, APP: appById, CLUSTER: clusterById }[type];
   const resource = await ctx.loaders.get(loader as typeof bucketById).load(id);

@@ -1,10 +1,10 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context, Subject } from '../../graphql/context.js';
-import { notFound } from '../../graphql/errors.js';
+import { badInput, notFound } from '../../graphql/errors.js';
 import { INPUT_ARG, withoutNulls } from '../../graphql/inputs.js';
 import { registerNodeType } from '../../graphql/node-registry.js';
 import { Node, idOf, toGlobalId } from '../../graphql/relay.js';
-import { payload } from '../../graphql/user-errors.js';
+import { UserErrorCode, payload, userError } from '../../graphql/user-errors.js';
 import { PERMISSION_CATALOG, builtInRoleById, type GrantScope } from '../../iam/permissions.js';
 import { teamById } from '../teams/loaders.js';
 import { Team } from '../teams/types.js';
@@ -58,8 +58,15 @@ export function subjectOf(input: SubjectInput, field: string): Subject {
   return { type: input.type, id: idOf(input.type === SubjectType.USER ? 'User' : 'ServiceAccount', input.id, `${field}.id`) };
 }
 
-function scopeIdOf(scope: GrantScopeInput): string | null {
-  if (scope.type === GrantScopeType.PLATFORM || !scope.id) return scope.id ? idOf('Platform', scope.id, 'scope.id') : null;
+/**
+ * The database id of the scope's team or resource (null for PLATFORM). An id given for PLATFORM
+ * or missing for another scope is refused with `refuse` (BAD_USER_INPUT in the query, a userError
+ * in the mutation).
+ */
+function scopeIdOf(scope: GrantScopeInput, refuse: (problem: { code: UserErrorCode; message: string }) => Error): string | null {
+  const problem = policies.scopeIdProblem(scope.type, Boolean(scope.id));
+  if (problem) throw refuse(problem);
+  if (scope.type === GrantScopeType.PLATFORM || !scope.id) return null;
   return idOf(SCOPE_NODE_TYPE[scope.type], scope.id, 'scope.id');
 }
 
@@ -150,7 +157,8 @@ export class IamPolicyResolver {
     @Arg('scope', () => GrantScopeInput, { description: 'Where.' }) scope: GrantScopeInput,
     @Ctx() ctx: Context,
   ): Promise<IamPolicy> {
-    return policyOut(await policies.iamPolicy(ctx, subjectOf(subject, 'subject'), scope.type, scopeIdOf(scope)));
+    const scopeId = scopeIdOf(scope, (problem) => badInput('scope.id', `${problem.message}.`));
+    return policyOut(await policies.iamPolicy(ctx, subjectOf(subject, 'subject'), scope.type, scopeId));
   }
 
   @Mutation(() => SetIamPolicyPayload, {
@@ -163,7 +171,10 @@ export class IamPolicyResolver {
         roles: (c?.roles ?? []).map((id, i) => idOf('Role', id, `roles[${i}]`)),
         permissions: c?.permissions ?? [],
       });
-      const { iamPolicy } = await policies.setIamPolicy(ctx, subject, input.scope.type, scopeIdOf(input.scope), {
+      const scopeId = scopeIdOf(input.scope, (problem) =>
+        userError(['input', 'scope', 'id'], problem.code, `scope.id ${problem.message}.`),
+      );
+      const { iamPolicy } = await policies.setIamPolicy(ctx, subject, input.scope.type, scopeId, {
         add: change(input.add),
         delete: change(input.delete),
       });

@@ -193,10 +193,16 @@ export async function changeRolePermissions(
     change === 'add' ? 'iam.role.permissions.add' : 'iam.role.permissions.remove',
     role,
     async (tx) => {
+      // An array of parameters: drizzle expands a JS array in `sql` into a row `($1, $2)`, which no cast turns into text[].
+      // Sorted bytewise ("C"), as createRole sorts in JS, whatever the database's collation.
+      const given = sql`array[${sql.join(
+        list.map((p) => sql`${p}`),
+        sql`, `,
+      )}]::text[]`;
       const next =
         change === 'add'
-          ? sql`array(select distinct p from unnest(${roles.permissions} || ${list}::text[]) as p order by p)`
-          : sql`array(select p from unnest(${roles.permissions}) as p where p <> all(${list}::text[]) order by p)`;
+          ? sql`array(select p from (select distinct unnest(${roles.permissions} || ${given}) as p) as d order by p collate "C")`
+          : sql`array(select p from unnest(${roles.permissions}) as p where p <> all(${given}) order by p collate "C")`;
       const [updated] = await tx.update(roles).set({ permissions: next, updatedAt: new Date() }).where(eq(roles.id, roleId)).returning();
       if (change === 'remove' && updated.permissions.length === 0)
         throw userError('permissions', UserErrorCode.NOT_ALLOWED, 'A role keeps at least one permission; delete the role instead.');
