@@ -48,6 +48,7 @@ const selfOrUserManager = rule({ cache: 'strict' })(async (user: { id: string },
 export const rules = {
   Query: {
     viewer: anyoneWithoutBadToken,
+    viewerServiceAccount: anyoneWithoutBadToken,
     node: anyoneWithoutBadToken,
     nodes: anyoneWithoutBadToken,
     team: isAuthenticated,

@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ConnectionArgs } from '../../graphql/connection.js';
 import type { Context, ServiceAccountRow } from '../../graphql/context.js';
 import { forbidden } from '../../graphql/errors.js';
@@ -30,6 +30,14 @@ const accountIdOf = (id: string) => idOf('ServiceAccount', id, 'serviceAccountId
 
 @Resolver(() => ServiceAccount)
 export class ServiceAccountResolver {
+  @Query(() => ServiceAccount, {
+    nullable: true,
+    description: 'The service account making the request, when it calls with one of its tokens (`viewer` is then null).',
+  })
+  viewerServiceAccount(@Ctx() ctx: Context): ServiceAccountRow | null {
+    return ctx.viewer?.serviceAccount ?? null;
+  }
+
   @FieldResolver(() => Team, { nullable: true, description: 'The team it belongs to.' })
   team(@Root() account: ServiceAccountRow, @Ctx() ctx: Context) {
     return ctx.loaders.get(teamById).load(account.teamId);

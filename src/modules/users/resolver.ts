@@ -35,7 +35,11 @@ const userIdOf = (id: string) => idOf('User', id, 'userId');
 
 @Resolver(() => User)
 export class UserResolver {
-  @Query(() => User, { nullable: true, description: 'The user making the request: profile, teams, invitations, tokens and sessions.' })
+  @Query(() => User, {
+    nullable: true,
+    description:
+      'The user making the request: profile, teams, invitations, tokens and sessions; null for anonymous requests and service accounts.',
+  })
   viewer(@Ctx() ctx: Context): UserRow | null {
     return ctx.viewer?.user ?? null;
   }
