@@ -1076,3 +1076,210 @@ describe('setting IAM policies', () => {
     expect(await ok(`{ apps { nodes { name } } }`, {}, guest.token)).toEqual({ apps: { nodes: [] } });
   });
 });
+
+describe('ACL entries in bulk', () => {
+  let aOwner: User;
+  let aMember: User;
+  let aDelegate: User;
+  let aStranger: User;
+  let aTeam: TeamRef;
+  let aOther: TeamRef;
+  let b1: string;
+  let b2: string;
+  let appId: string;
+  let foreignBucket: string;
+
+  beforeAll(async () => {
+    [aOwner, aMember, aDelegate, aStranger] = await signUpAll('acl', ['owner', 'member', 'delegate', 'stranger']);
+    aTeam = await newTeam('acl-team', aOwner.token);
+    aOther = await newTeam('acl-other', aStranger.token);
+    await addMember(aTeam, aMember, 'MEMBER', aOwner.token);
+    b1 = await bucketIn(aTeam, 'acl-one', aOwner.token);
+    b2 = await bucketIn(aTeam, 'acl-two', aOwner.token);
+    appId = await appIn(aTeam, 'acl-app', aOwner.token);
+    foreignBucket = await bucketIn(aOther, 'acl-foreign', aStranger.token);
+    // The delegate manages IAM in the team without being a member, and only reads buckets.
+    await grant(aOwner.token, asUser(aDelegate), teamScope(aTeam), { permissions: ['team:read', 'iam:manage', 'bucket:read'] });
+  });
+
+  const item = (permission: string, resourceId: string, resourceType = 'BUCKET') => ({ permission, resourceType, resourceId });
+  const entry = (subject: User, permission: string, resourceId: string, resourceType = 'BUCKET') => ({
+    permission,
+    resourceType,
+    resourceId,
+    subjectType: 'USER',
+    subjectId: subject.id,
+  });
+  const create = async (subject: unknown, items: unknown[], token = aOwner.token) =>
+    (await ok(CREATE_ACL, { input: { subject, items } }, token)).createAclEntries;
+  const remove = async (subject: unknown, items: unknown[], token = aOwner.token) =>
+    (await ok(DELETE_ACL, { input: { subject, items } }, token)).deleteAclEntries;
+  const LIST = `query($s: SubjectInput!, $f: AclEntryFilter) { aclEntries(subject: $s, filter: $f) {
+    totalCount nodes { permission resourceType resource { ... on Bucket { name } ... on App { name } } } } }`;
+  const listed = async (subject: User, token: string, filter?: unknown) => (await ok(LIST, { s: asUser(subject), f: filter }, token)).aclEntries;
+
+  it('checks every item and refuses them all, with one userError per bad item', async () => {
+    const [guest] = await signUpAll('acl', ['guest-a']);
+    expect(
+      await create(asUser(guest), [
+        item('bucket:read', b1),
+        item('bucket:fly', b1),
+        item('app:read', b1),
+        item('bucket:read', appId, 'APP'),
+        item('bucket:read', foreignBucket),
+        item('bucket:read', b1),
+        item('bucket:create', b2),
+        item('app:deploy', appId, 'APP'),
+      ]),
+    ).toEqual({
+      aclEntries: null,
+      userErrors: [
+        { field: ['input', 'items', '1', 'permission'], code: 'INVALID', message: 'items[1]: bucket:fly is not a permission; see the permissions query.' },
+        {
+          field: ['input', 'items', '2', 'permission'],
+          code: 'INVALID',
+          message: 'items[2]: app:read cannot be granted on a bucket; use a bucket: permission other than bucket:create.',
+        },
+        {
+          field: ['input', 'items', '3', 'permission'],
+          code: 'INVALID',
+          message: 'items[3]: bucket:read cannot be granted on an app; use an app: permission other than app:create.',
+        },
+        { field: ['input', 'items', '4', 'resourceId'], code: 'INVALID', message: 'items[4]: no such bucket, or you cannot see it.' },
+        { field: ['input', 'items', '5', 'permission'], code: 'INVALID', message: 'items[5]: repeats items[0].' },
+        {
+          field: ['input', 'items', '6', 'permission'],
+          code: 'INVALID',
+          message: 'items[6]: bucket:create cannot be granted on a bucket; use a bucket: permission other than bucket:create.',
+        },
+      ],
+    });
+    expect(await listed(guest, aOwner.token)).toEqual({ totalCount: 0, nodes: [] });
+  });
+
+  it('each item takes iam:manage in the resource’s team, and a permission the caller holds there (NOT_ALLOWED)', async () => {
+    const [guest] = await signUpAll('acl', ['guest-b']);
+    expect(await create(asUser(guest), [item('bucket:read', b1)], aMember.token)).toEqual({
+      aclEntries: null,
+      userErrors: [{ field: ['input', 'items', '0', 'resourceId'], code: 'NOT_ALLOWED', message: 'items[0]: you need iam:manage in the bucket’s team.' }],
+    });
+    expect(
+      await create(asUser(guest), [item('bucket:read', b1), item('bucket:delete', b1), item('bucket:update', b2)], aDelegate.token),
+    ).toEqual({
+      aclEntries: null,
+      userErrors: [
+        {
+          field: ['input', 'items', '1', 'permission'],
+          code: 'NOT_ALLOWED',
+          message: 'items[1]: you cannot grant bucket:delete: you do not hold it on this bucket.',
+        },
+        {
+          field: ['input', 'items', '2', 'permission'],
+          code: 'NOT_ALLOWED',
+          message: 'items[2]: you cannot grant bucket:update: you do not hold it on this bucket.',
+        },
+      ],
+    });
+    expect(await listed(guest, aOwner.token)).toEqual({ totalCount: 0, nodes: [] });
+    expect(await create(asUser(guest), [item('bucket:read', b1)], aDelegate.token)).toEqual({
+      aclEntries: [entry(guest, 'bucket:read', b1)],
+      userErrors: [],
+    });
+    // Removing takes iam:manage too.
+    expect(await remove(asUser(guest), [item('bucket:read', b1)], aMember.token)).toEqual({
+      aclEntries: null,
+      userErrors: [{ field: ['input', 'items', '0', 'resourceId'], code: 'NOT_ALLOWED', message: 'items[0]: you need iam:manage in the bucket’s team.' }],
+    });
+  });
+
+  it('grants all or none: an entry the subject holds already refuses the whole request', async () => {
+    const [guest] = await signUpAll('acl', ['guest-c']);
+    expect(await create(asUser(guest), [item('bucket:read', b1)])).toEqual({ aclEntries: [entry(guest, 'bucket:read', b1)], userErrors: [] });
+    expect(await create(asUser(guest), [item('bucket:read', b2), item('bucket:read', b1), item('app:read', appId, 'APP')])).toEqual({
+      aclEntries: null,
+      userErrors: [{ field: ['input', 'items', '1'], code: 'ALREADY_EXISTS', message: 'items[1]: the subject already holds bucket:read there.' }],
+    });
+    expect(await listed(guest, aOwner.token)).toEqual({ totalCount: 1, nodes: [{ permission: 'bucket:read', resourceType: 'BUCKET', resource: { name: 'acl-one' } }] });
+  });
+
+  it('deletes all or none: an entry the subject does not hold refuses the whole request', async () => {
+    const [guest] = await signUpAll('acl', ['guest-d']);
+    await create(asUser(guest), [item('bucket:read', b1), item('bucket:update', b1)]);
+    expect(await remove(asUser(guest), [item('bucket:read', b1), item('bucket:update', b2), item('bucket:update', b1)])).toEqual({
+      aclEntries: null,
+      userErrors: [{ field: ['input', 'items', '1'], code: 'INVALID', message: 'items[1]: the subject holds no bucket:update entry there.' }],
+    });
+    expect((await listed(guest, aOwner.token)).totalCount).toBe(2);
+    const removed = await remove(asUser(guest), [item('bucket:update', b1), item('bucket:read', b1)]);
+    expect(removed.userErrors).toEqual([]);
+    expect(removed.aclEntries).toHaveLength(2);
+    expect(removed.aclEntries).toEqual(expect.arrayContaining([entry(guest, 'bucket:read', b1), entry(guest, 'bucket:update', b1)]));
+    expect(await listed(guest, aOwner.token)).toEqual({ totalCount: 0, nodes: [] });
+    const gone = await ok(`query($id: ID!) { node(id: $id) { id } }`, { id: b1 }, aOwner.token);
+    expect(gone).toEqual({ node: { id: b1 } });
+    expectRefused(await server.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: b1 }, guest.token), 'node', 'NOT_FOUND', `Node ${b1} not found.`, {
+      node: null,
+    });
+  });
+
+  it('takes 1 to 100 items', async () => {
+    const [guest] = await signUpAll('acl', ['guest-e']);
+    const count = (n: number) => [
+      { field: ['input', 'items'], code: 'INVALID', message: `items must hold 1 to 100 entries; it holds ${n}.` },
+    ];
+    expect(await create(asUser(guest), [])).toEqual({ aclEntries: null, userErrors: count(0) });
+    expect(await remove(asUser(guest), [])).toEqual({ aclEntries: null, userErrors: count(0) });
+    const many = Array.from({ length: 101 }, () => item('bucket:read', b1));
+    expect(await create(asUser(guest), many)).toEqual({ aclEntries: null, userErrors: count(101) });
+    expect(await remove(asUser(guest), many)).toEqual({ aclEntries: null, userErrors: count(101) });
+    expect(await listed(guest, aOwner.token)).toEqual({ totalCount: 0, nodes: [] });
+  });
+
+  it('lists a subject’s entries, newest first, to itself and to iam:manage holders; filters; AclEntry is a node', async () => {
+    const [guest] = await signUpAll('acl', ['guest-f']);
+    await create(asUser(guest), [item('bucket:read', b1)]);
+    await create(asUser(guest), [item('bucket:update', b2)]);
+    await create(asUser(guest), [item('app:read', appId, 'APP')]);
+    const all = {
+      totalCount: 3,
+      nodes: [
+        { permission: 'app:read', resourceType: 'APP', resource: { name: 'acl-app' } },
+        { permission: 'bucket:update', resourceType: 'BUCKET', resource: { name: 'acl-two' } },
+        { permission: 'bucket:read', resourceType: 'BUCKET', resource: { name: 'acl-one' } },
+      ],
+    };
+    expect(await listed(guest, guest.token)).toEqual(all);
+    expect(await listed(guest, aOwner.token)).toEqual(all);
+    expect(await listed(guest, aDelegate.token)).toEqual(all);
+    // Without iam:manage, another subject's entries are not there to see.
+    expect(await listed(guest, aMember.token)).toEqual({ totalCount: 0, nodes: [] });
+    expect(await listed(guest, aStranger.token)).toEqual({ totalCount: 0, nodes: [] });
+    expect(await listed(guest, guest.token, { resourceType: 'BUCKET' })).toEqual({ totalCount: 2, nodes: all.nodes.slice(1) });
+    expect(await listed(guest, aOwner.token, { permission: 'app:read' })).toEqual({ totalCount: 1, nodes: all.nodes.slice(0, 1) });
+    expect(await listed(guest, aOwner.token, { resourceType: 'BUCKET', permission: 'app:read' })).toEqual({ totalCount: 0, nodes: [] });
+
+    const { aclEntries } = await ok(`query($s: SubjectInput!) { aclEntries(subject: $s, first: 1) { nodes { id } } }`, { s: asUser(guest) }, guest.token);
+    const id = aclEntries.nodes[0].id;
+    const NODE = `query($id: ID!) { node(id: $id) { ... on AclEntry { id permission resourceId subjectType subjectId createdBy { email } } } }`;
+    const node = { id, permission: 'app:read', resourceId: appId, subjectType: 'USER', subjectId: guest.id };
+    expect(await ok(NODE, { id }, aOwner.token)).toEqual({ node: { ...node, createdBy: { email: aOwner.email } } });
+    // The guest is no member: the granter's account is not theirs to see.
+    expect(await ok(NODE, { id }, guest.token)).toEqual({ node: { ...node, createdBy: null } });
+    expectRefused(await server.gql(NODE, { id }, aMember.token), 'node', 'NOT_FOUND', `Node ${id} not found.`, { node: null });
+  });
+
+  it('a service account is granted only its own team’s resources', async () => {
+    const foreign = await newAccount(aOther, 'acl-foreign-bot', aStranger.token);
+    expect(await create(asAccount(foreign), [item('bucket:read', b1)])).toEqual({
+      aclEntries: null,
+      userErrors: [
+        { field: ['input', 'items', '0', 'resourceId'], code: 'INVALID', message: 'items[0]: a service account can only be granted its own team’s resources.' },
+      ],
+    });
+    const own = await newAccount(aTeam, 'acl-bot', aOwner.token);
+    expect(await create(asAccount(own), [item('bucket:read', b1)])).toEqual({
+      aclEntries: [{ ...entry(aOwner, 'bucket:read', b1), subjectType: 'SERVICE_ACCOUNT', subjectId: own }],
+      userErrors: [],
+    });
+  });
+});
