@@ -9,7 +9,7 @@ let owner: User;
 let outsider: User;
 let acme: TeamRef;
 
-const { ok, newTeam, addMember } = api(() => server);
+const { ok, newTeam, addMember, settled } = api(() => server);
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -297,7 +297,11 @@ describe('the permission catalog', () => {
       description: 'See the team, its members and its resources’ existence.',
       scopes: ['PLATFORM', 'TEAM'],
     });
-    expect(byName('bucket:read')).toEqual({ name: 'bucket:read', description: 'See buckets and their usage.', scopes: ['PLATFORM', 'TEAM', 'BUCKET'] });
+    expect(byName('bucket:read')).toEqual({
+      name: 'bucket:read',
+      description: 'See buckets and their usage.',
+      scopes: ['PLATFORM', 'TEAM', 'BUCKET'],
+    });
     expect(byName('bucket:create').scopes).toEqual(['PLATFORM', 'TEAM']);
     expect(byName('app:deploy').scopes).toEqual(['PLATFORM', 'TEAM', 'APP']);
     expect(byName('cluster:scale').scopes).toEqual(['PLATFORM', 'TEAM', 'CLUSTER']);
@@ -341,7 +345,11 @@ describe('listing and reading roles', () => {
     ids.Zeta = await newRole(rOwner.token, { scope: 'TEAM', teamId: rTeam.id, name: 'Zeta', permissions: ['app:read'] });
     ids.Alpha = await newRole(rOwner.token, { scope: 'TEAM', teamId: rTeam.id, name: 'Alpha', permissions: ['bucket:read'] });
     ids.Beta = await newRole(rStranger.token, { scope: 'TEAM', teamId: rOther.id, name: 'Beta', permissions: ['team:read'] });
-    ids['Platform auditor'] = await newRole(admin, { scope: 'PLATFORM', name: 'Platform auditor', permissions: ['team:read', 'audit:read'] });
+    ids['Platform auditor'] = await newRole(admin, {
+      scope: 'PLATFORM',
+      name: 'Platform auditor',
+      permissions: ['team:read', 'audit:read'],
+    });
   });
 
   it('lists built-in roles first, with fixed IDs, then the custom roles the viewer can see, by name', async () => {
@@ -538,13 +546,23 @@ describe('creating and changing roles', () => {
 
   it('needs iam:manage in the team for a TEAM role; a team the caller cannot read does not exist', async () => {
     const input = { scope: 'TEAM', teamId: cTeam.id, name: 'Members made', permissions: ['team:read'] };
-    expectRefused(await create(input, cMember.token), 'createRole', 'FORBIDDEN', 'You need the iam:manage permission to create roles in this team.');
+    expectRefused(
+      await create(input, cMember.token),
+      'createRole',
+      'FORBIDDEN',
+      'You need the iam:manage permission to create roles in this team.',
+    );
     expectRefused(await create(input, cStranger.token), 'createRole', 'NOT_FOUND', 'Team not found.');
   });
 
   it('refuses to create or extend a role with permissions the caller does not hold (no escalation)', async () => {
     // The delegate manages IAM through a custom binding, without being a member, and lacks team:delete.
-    const managers = await newRole(cOwner.token, { scope: 'TEAM', teamId: cTeam.id, name: 'IAM managers', permissions: ['iam:manage', 'team:read'] });
+    const managers = await newRole(cOwner.token, {
+      scope: 'TEAM',
+      teamId: cTeam.id,
+      name: 'IAM managers',
+      permissions: ['iam:manage', 'team:read'],
+    });
     await grant(cOwner.token, asUser(cDelegate), teamScope(cTeam), { roles: [managers] });
     expectRefused(
       await create({ scope: 'TEAM', teamId: cTeam.id, name: 'Demolition', permissions: ['team:read', 'team:delete'] }, cDelegate.token),
@@ -561,7 +579,11 @@ describe('creating and changing roles', () => {
     );
     const readers = await newRole(cDelegate.token, { scope: 'TEAM', teamId: cTeam.id, name: 'Readers', permissions: ['team:read'] });
     expectRefused(
-      await server.gql(ADD_PERMISSIONS, { input: { roleId: readers, permissions: ['team:delete', 'app:delete', 'team:read'] } }, cDelegate.token),
+      await server.gql(
+        ADD_PERMISSIONS,
+        { input: { roleId: readers, permissions: ['team:delete', 'app:delete', 'team:read'] } },
+        cDelegate.token,
+      ),
       'addRolePermissions',
       'FORBIDDEN',
       'You cannot add these permissions to the role: it would give permissions you do not hold yourself (app:delete, team:delete).',
@@ -581,7 +603,11 @@ describe('creating and changing roles', () => {
 
   it('keeps built-in roles immutable', async () => {
     const immutable = [
-      { field: ['input', 'roleId'], code: 'NOT_ALLOWED', message: 'Built-in roles cannot be changed or deleted; create a custom role instead.' },
+      {
+        field: ['input', 'roleId'],
+        code: 'NOT_ALLOWED',
+        message: 'Built-in roles cannot be changed or deleted; create a custom role instead.',
+      },
     ];
     const cases: [string, string, Record<string, unknown>][] = [
       [UPDATE_ROLE, 'updateRole', { roleId: BUILT_IN.MEMBER, name: 'Crew' }],
@@ -591,7 +617,9 @@ describe('creating and changing roles', () => {
       [DELETE_ROLE, 'deleteRole', { roleId: BUILT_IN.PLATFORM_ADMIN }],
     ];
     for (const [query, field, input] of cases)
-      expect((await ok(query, { input }, field === 'deleteRole' && input.roleId === BUILT_IN.PLATFORM_ADMIN ? admin : cOwner.token))[field]).toEqual({
+      expect(
+        (await ok(query, { input }, field === 'deleteRole' && input.roleId === BUILT_IN.PLATFORM_ADMIN ? admin : cOwner.token))[field],
+      ).toEqual({
         role: null,
         userErrors: immutable,
       });
@@ -610,16 +638,20 @@ describe('creating and changing roles', () => {
       role: null,
       userErrors: [{ field: ['input', 'name'], code: 'TAKEN', message: 'A role named Deployers already exists there.' }],
     });
-    expect((await ok(UPDATE_ROLE, { input: { roleId, permissions: ['app:lifecycle', 'app:read', 'app:lifecycle'] } }, cAdmin.token)).updateRole).toEqual(
-      role('Operators', 'Runs apps', ['app:lifecycle', 'app:read']),
-    );
-    expect((await ok(ADD_PERMISSIONS, { input: { roleId, permissions: ['app:deploy', 'app:read'] } }, cAdmin.token)).addRolePermissions).toEqual(
-      role('Operators', 'Runs apps', ['app:deploy', 'app:lifecycle', 'app:read']),
-    );
+    expect(
+      (await ok(UPDATE_ROLE, { input: { roleId, permissions: ['app:lifecycle', 'app:read', 'app:lifecycle'] } }, cAdmin.token)).updateRole,
+    ).toEqual(role('Operators', 'Runs apps', ['app:lifecycle', 'app:read']));
+    expect(
+      (await ok(ADD_PERMISSIONS, { input: { roleId, permissions: ['app:deploy', 'app:read'] } }, cAdmin.token)).addRolePermissions,
+    ).toEqual(role('Operators', 'Runs apps', ['app:deploy', 'app:lifecycle', 'app:read']));
     expect((await ok(ADD_PERMISSIONS, { input: { roleId, permissions: ['user:manage'] } }, cOwner.token)).addRolePermissions).toEqual({
       role: null,
       userErrors: [
-        { field: ['input', 'permissions', '0'], code: 'INVALID', message: 'user:manage cannot be part of a TEAM role; it is platform-wide only.' },
+        {
+          field: ['input', 'permissions', '0'],
+          code: 'INVALID',
+          message: 'user:manage cannot be part of a TEAM role; it is platform-wide only.',
+        },
       ],
     });
     expect(
@@ -628,7 +660,9 @@ describe('creating and changing roles', () => {
     ).toEqual(role('Operators', 'Runs apps', ['app:read']));
     expect((await ok(REMOVE_PERMISSIONS, { input: { roleId, permissions: ['app:read'] } }, cOwner.token)).removeRolePermissions).toEqual({
       role: null,
-      userErrors: [{ field: ['input', 'permissions'], code: 'NOT_ALLOWED', message: 'A role keeps at least one permission; delete the role instead.' }],
+      userErrors: [
+        { field: ['input', 'permissions'], code: 'NOT_ALLOWED', message: 'A role keeps at least one permission; delete the role instead.' },
+      ],
     });
     expect((await ok(UPDATE_ROLE, { input: { roleId, permissions: [] } }, cOwner.token)).updateRole).toEqual({
       role: null,
@@ -654,14 +688,21 @@ describe('creating and changing roles', () => {
       'FORBIDDEN',
       'You need the iam:manage permission to delete this role.',
     );
-    expectRefused(await server.gql(UPDATE_ROLE, { input: { roleId, name: 'Mine' } }, cStranger.token), 'updateRole', 'NOT_FOUND', 'Role not found.');
+    expectRefused(
+      await server.gql(UPDATE_ROLE, { input: { roleId, name: 'Mine' } }, cStranger.token),
+      'updateRole',
+      'NOT_FOUND',
+      'Role not found.',
+    );
     expectRefused(
       await server.gql(ADD_PERMISSIONS, { input: { roleId: platformRole, permissions: ['app:read'] } }, cOwner.token),
       'addRolePermissions',
       'FORBIDDEN',
       'Only platform admins (iam:manage on the platform) may change this role.',
     );
-    expect((await ok(ADD_PERMISSIONS, { input: { roleId: platformRole, permissions: ['app:read'] } }, admin)).addRolePermissions).toMatchObject({
+    expect(
+      (await ok(ADD_PERMISSIONS, { input: { roleId: platformRole, permissions: ['app:read'] } }, admin)).addRolePermissions,
+    ).toMatchObject({
       role: { permissions: ['app:read', 'team:read'], scope: 'PLATFORM', team: null },
       userErrors: [],
     });
@@ -669,11 +710,18 @@ describe('creating and changing roles', () => {
 
   it('deleting a role removes its bindings in the same transaction', async () => {
     const bucket = await bucketIn(cTeam, 'role-rules-data', cOwner.token);
-    const roleId = await newRole(cOwner.token, { scope: 'TEAM', teamId: cTeam.id, name: 'Bucket readers', permissions: ['team:read', 'bucket:read'] });
+    const roleId = await newRole(cOwner.token, {
+      scope: 'TEAM',
+      teamId: cTeam.id,
+      name: 'Bucket readers',
+      permissions: ['team:read', 'bucket:read'],
+    });
     await grant(cOwner.token, asUser(cStranger), teamScope(cTeam), { roles: [roleId] });
     await grant(cOwner.token, asUser(cStranger), { type: 'BUCKET', id: bucket }, { roles: [roleId] });
     const TEAM = `{ team(slug: "role-rules") { slug buckets { nodes { name } } } }`;
-    expect(await ok(TEAM, {}, cStranger.token)).toEqual({ team: { slug: 'role-rules', buckets: { nodes: [{ name: 'role-rules-data' }] } } });
+    expect(await ok(TEAM, {}, cStranger.token)).toEqual({
+      team: { slug: 'role-rules', buckets: { nodes: [{ name: 'role-rules-data' }] } },
+    });
     const policy = { subject: asUser(cStranger), scope: teamScope(cTeam) };
     expect((await ok(POLICY, policy, cOwner.token)).iamPolicy.roles).toEqual([{ name: 'Bucket readers', builtIn: false }]);
 
@@ -807,7 +855,12 @@ describe('reading IAM policies', () => {
 
   it('an unreadable scope, or a subject that does not exist, is NOT_FOUND', async () => {
     expectRefused(await read(asUser(pStranger), teamScope(pTeam), pStranger.token), 'iamPolicy', 'NOT_FOUND', 'Team not found.');
-    expectRefused(await read(asUser(pStranger), { type: 'BUCKET', id: bucket }, pStranger.token), 'iamPolicy', 'NOT_FOUND', 'Bucket not found.');
+    expectRefused(
+      await read(asUser(pStranger), { type: 'BUCKET', id: bucket }, pStranger.token),
+      'iamPolicy',
+      'NOT_FOUND',
+      'Bucket not found.',
+    );
     expectRefused(
       await read(asUser(pStranger), { type: 'APP', id: globalId('App', '5f0c1d8e-0000-4000-8000-000000000000') }, pStranger.token),
       'iamPolicy',
@@ -834,7 +887,10 @@ describe('reading IAM policies', () => {
     // The mutation refuses the same with userErrors.
     for (const [scope, error] of [
       [{ type: 'APP' }, { field: ['input', 'scope', 'id'], code: 'REQUIRED', message: 'scope.id is required for the APP scope.' }],
-      [{ type: 'PLATFORM', id: pTeam.id }, { field: ['input', 'scope', 'id'], code: 'INVALID', message: 'scope.id must be left out for the PLATFORM scope.' }],
+      [
+        { type: 'PLATFORM', id: pTeam.id },
+        { field: ['input', 'scope', 'id'], code: 'INVALID', message: 'scope.id must be left out for the PLATFORM scope.' },
+      ],
     ] as const)
       expect(
         (await ok(SET, { input: { subject: asUser(pMember), scope, add: { permissions: ['team:read'] } } }, admin)).setIamPolicy,
@@ -861,7 +917,12 @@ describe('setting IAM policies', () => {
     await addMember(sTeam, sMember, 'MEMBER', sOwner.token);
     admin = await server.adminToken();
     readers = await newRole(sOwner.token, { scope: 'TEAM', teamId: sTeam.id, name: 'Readers', permissions: ['team:read', 'bucket:read'] });
-    deployers = await newRole(sOwner.token, { scope: 'TEAM', teamId: sTeam.id, name: 'Deployers', permissions: ['app:deploy', 'app:read'] });
+    deployers = await newRole(sOwner.token, {
+      scope: 'TEAM',
+      teamId: sTeam.id,
+      name: 'Deployers',
+      permissions: ['app:deploy', 'app:read'],
+    });
   });
 
   const set = (input: Record<string, unknown>, token: string) => server.gql(SET, { input }, token);
@@ -924,7 +985,10 @@ describe('setting IAM policies', () => {
       await userErrorsOf({
         subject: asUser(guest),
         scope: teamScope(sTeam),
-        add: { roles: [readers, BUILT_IN.MEMBER, otherRole, platformRole, unknownRole], permissions: ['team:read', 'user:manage', 'app:fly'] },
+        add: {
+          roles: [readers, BUILT_IN.MEMBER, otherRole, platformRole, unknownRole],
+          permissions: ['team:read', 'user:manage', 'app:fly'],
+        },
         delete: { roles: [BUILT_IN.PLATFORM_ADMIN, otherRole], permissions: ['bucket:read'] },
       }),
     ).toEqual([
@@ -982,7 +1046,9 @@ describe('setting IAM policies', () => {
         message: 'A service account holds roles only in its own team and on that team’s resources.',
       },
     ];
-    expect(await userErrorsOf({ subject: asAccount(foreign), scope: teamScope(sTeam), add: { permissions: ['team:read'] } })).toEqual(error);
+    expect(await userErrorsOf({ subject: asAccount(foreign), scope: teamScope(sTeam), add: { permissions: ['team:read'] } })).toEqual(
+      error,
+    );
     const bucket = await bucketIn(sTeam, 'policy-set-sa', sOwner.token);
     expect(
       await userErrorsOf({ subject: asAccount(foreign), scope: { type: 'BUCKET', id: bucket }, add: { permissions: ['bucket:read'] } }),
@@ -1012,7 +1078,12 @@ describe('setting IAM policies', () => {
       'FORBIDDEN',
       'You cannot grant this: it would give permissions you do not hold yourself (team:delete).',
     );
-    const demolition = await newRole(sOwner.token, { scope: 'TEAM', teamId: sTeam.id, name: 'Demolition', permissions: ['team:delete', 'team:transfer'] });
+    const demolition = await newRole(sOwner.token, {
+      scope: 'TEAM',
+      teamId: sTeam.id,
+      name: 'Demolition',
+      permissions: ['team:delete', 'team:transfer'],
+    });
     expectRefused(
       await set(input({ roles: [demolition, readers] }), sAdmin.token),
       'setIamPolicy',
@@ -1033,7 +1104,9 @@ describe('setting IAM policies', () => {
     const [guest] = await signUpAll('set', ['guest-d']);
     const shared = await appIn(sTeam, 'iam-shared-app', sOwner.token);
     const other = await appIn(sTeam, 'iam-private-app', sOwner.token);
-    expect(await grant(sOwner.token, asUser(guest), { type: 'APP', id: shared }, { roles: [deployers], permissions: ['app:lifecycle'] })).toEqual({
+    expect(
+      await grant(sOwner.token, asUser(guest), { type: 'APP', id: shared }, { roles: [deployers], permissions: ['app:lifecycle'] }),
+    ).toEqual({
       roles: [{ name: 'Deployers', builtIn: false }],
       permissions: ['app:lifecycle'],
     });
@@ -1049,13 +1122,25 @@ describe('setting IAM policies', () => {
       'App "iam-private-app" not found.',
       { app: null },
     );
-    expectRefused(await server.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: other }, guest.token), 'node', 'NOT_FOUND', `Node ${other} not found.`, {
-      node: null,
-    });
+    expectRefused(
+      await server.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: other }, guest.token),
+      'node',
+      'NOT_FOUND',
+      `Node ${other} not found.`,
+      {
+        node: null,
+      },
+    );
     // The team stays invisible, so its other apps cannot be reached through it either.
-    expectRefused(await server.gql(`{ team(slug: "policy-set") { apps { nodes { name } } } }`, {}, guest.token), 'team', 'NOT_FOUND', 'Team "policy-set" not found.', {
-      team: null,
-    });
+    expectRefused(
+      await server.gql(`{ team(slug: "policy-set") { apps { nodes { name } } } }`, {}, guest.token),
+      'team',
+      'NOT_FOUND',
+      'Team "policy-set" not found.',
+      {
+        team: null,
+      },
+    );
     expectRefused(
       await server.gql(`query($id: ID!) { node(id: $id) { ... on Team { apps { nodes { name } } } } }`, { id: sTeam.id }, guest.token),
       'node',
@@ -1066,13 +1151,20 @@ describe('setting IAM policies', () => {
     expect(await ok(`{ teams { nodes { slug } } }`, {}, guest.token)).toEqual({ teams: { nodes: [] } });
     // The shared app's actions work; the others are FORBIDDEN.
     expectRefused(
-      await server.gql(`mutation($input: UpdateAppInput!) { updateApp(input: $input) { ${USER_ERRORS} } }`, { input: { appId: shared, description: 'mine' } }, guest.token),
+      await server.gql(
+        `mutation($input: UpdateAppInput!) { updateApp(input: $input) { ${USER_ERRORS} } }`,
+        { input: { appId: shared, description: 'mine' } },
+        guest.token,
+      ),
       'updateApp',
       'FORBIDDEN',
       'You need the app:update permission to update this app.',
     );
     // Taking the binding away closes the app again.
-    await grant(sOwner.token, asUser(guest), { type: 'APP', id: shared }, undefined, { roles: [deployers], permissions: ['app:lifecycle'] });
+    await grant(sOwner.token, asUser(guest), { type: 'APP', id: shared }, undefined, {
+      roles: [deployers],
+      permissions: ['app:lifecycle'],
+    });
     expect(await ok(`{ apps { nodes { name } } }`, {}, guest.token)).toEqual({ apps: { nodes: [] } });
   });
 });
@@ -1116,7 +1208,8 @@ describe('ACL entries in bulk', () => {
     (await ok(DELETE_ACL, { input: { subject, items } }, token)).deleteAclEntries;
   const LIST = `query($s: SubjectInput!, $f: AclEntryFilter) { aclEntries(subject: $s, filter: $f) {
     totalCount nodes { permission resourceType resource { ... on Bucket { name } ... on App { name } } } } }`;
-  const listed = async (subject: User, token: string, filter?: unknown) => (await ok(LIST, { s: asUser(subject), f: filter }, token)).aclEntries;
+  const listed = async (subject: User, token: string, filter?: unknown) =>
+    (await ok(LIST, { s: asUser(subject), f: filter }, token)).aclEntries;
 
   it('checks every item and refuses them all, with one userError per bad item', async () => {
     const [guest] = await signUpAll('acl', ['guest-a']);
@@ -1134,7 +1227,11 @@ describe('ACL entries in bulk', () => {
     ).toEqual({
       aclEntries: null,
       userErrors: [
-        { field: ['input', 'items', '1', 'permission'], code: 'INVALID', message: 'items[1]: bucket:fly is not a permission; see the permissions query.' },
+        {
+          field: ['input', 'items', '1', 'permission'],
+          code: 'INVALID',
+          message: 'items[1]: bucket:fly is not a permission; see the permissions query.',
+        },
         {
           field: ['input', 'items', '2', 'permission'],
           code: 'INVALID',
@@ -1161,7 +1258,13 @@ describe('ACL entries in bulk', () => {
     const [guest] = await signUpAll('acl', ['guest-b']);
     expect(await create(asUser(guest), [item('bucket:read', b1)], aMember.token)).toEqual({
       aclEntries: null,
-      userErrors: [{ field: ['input', 'items', '0', 'resourceId'], code: 'NOT_ALLOWED', message: 'items[0]: you need iam:manage in the bucket’s team.' }],
+      userErrors: [
+        {
+          field: ['input', 'items', '0', 'resourceId'],
+          code: 'NOT_ALLOWED',
+          message: 'items[0]: you need iam:manage in the bucket’s team.',
+        },
+      ],
     });
     expect(
       await create(asUser(guest), [item('bucket:read', b1), item('bucket:delete', b1), item('bucket:update', b2)], aDelegate.token),
@@ -1188,18 +1291,32 @@ describe('ACL entries in bulk', () => {
     // Removing takes iam:manage too.
     expect(await remove(asUser(guest), [item('bucket:read', b1)], aMember.token)).toEqual({
       aclEntries: null,
-      userErrors: [{ field: ['input', 'items', '0', 'resourceId'], code: 'NOT_ALLOWED', message: 'items[0]: you need iam:manage in the bucket’s team.' }],
+      userErrors: [
+        {
+          field: ['input', 'items', '0', 'resourceId'],
+          code: 'NOT_ALLOWED',
+          message: 'items[0]: you need iam:manage in the bucket’s team.',
+        },
+      ],
     });
   });
 
   it('grants all or none: an entry the subject holds already refuses the whole request', async () => {
     const [guest] = await signUpAll('acl', ['guest-c']);
-    expect(await create(asUser(guest), [item('bucket:read', b1)])).toEqual({ aclEntries: [entry(guest, 'bucket:read', b1)], userErrors: [] });
+    expect(await create(asUser(guest), [item('bucket:read', b1)])).toEqual({
+      aclEntries: [entry(guest, 'bucket:read', b1)],
+      userErrors: [],
+    });
     expect(await create(asUser(guest), [item('bucket:read', b2), item('bucket:read', b1), item('app:read', appId, 'APP')])).toEqual({
       aclEntries: null,
-      userErrors: [{ field: ['input', 'items', '1'], code: 'ALREADY_EXISTS', message: 'items[1]: the subject already holds bucket:read there.' }],
+      userErrors: [
+        { field: ['input', 'items', '1'], code: 'ALREADY_EXISTS', message: 'items[1]: the subject already holds bucket:read there.' },
+      ],
     });
-    expect(await listed(guest, aOwner.token)).toEqual({ totalCount: 1, nodes: [{ permission: 'bucket:read', resourceType: 'BUCKET', resource: { name: 'acl-one' } }] });
+    expect(await listed(guest, aOwner.token)).toEqual({
+      totalCount: 1,
+      nodes: [{ permission: 'bucket:read', resourceType: 'BUCKET', resource: { name: 'acl-one' } }],
+    });
   });
 
   it('deletes all or none: an entry the subject does not hold refuses the whole request', async () => {
@@ -1207,7 +1324,9 @@ describe('ACL entries in bulk', () => {
     await create(asUser(guest), [item('bucket:read', b1), item('bucket:update', b1)]);
     expect(await remove(asUser(guest), [item('bucket:read', b1), item('bucket:update', b2), item('bucket:update', b1)])).toEqual({
       aclEntries: null,
-      userErrors: [{ field: ['input', 'items', '1'], code: 'INVALID', message: 'items[1]: the subject holds no bucket:update entry there.' }],
+      userErrors: [
+        { field: ['input', 'items', '1'], code: 'INVALID', message: 'items[1]: the subject holds no bucket:update entry there.' },
+      ],
     });
     expect((await listed(guest, aOwner.token)).totalCount).toBe(2);
     const removed = await remove(asUser(guest), [item('bucket:update', b1), item('bucket:read', b1)]);
@@ -1217,9 +1336,15 @@ describe('ACL entries in bulk', () => {
     expect(await listed(guest, aOwner.token)).toEqual({ totalCount: 0, nodes: [] });
     const gone = await ok(`query($id: ID!) { node(id: $id) { id } }`, { id: b1 }, aOwner.token);
     expect(gone).toEqual({ node: { id: b1 } });
-    expectRefused(await server.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: b1 }, guest.token), 'node', 'NOT_FOUND', `Node ${b1} not found.`, {
-      node: null,
-    });
+    expectRefused(
+      await server.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: b1 }, guest.token),
+      'node',
+      'NOT_FOUND',
+      `Node ${b1} not found.`,
+      {
+        node: null,
+      },
+    );
   });
 
   it('takes 1 to 100 items', async () => {
@@ -1248,17 +1373,30 @@ describe('ACL entries in bulk', () => {
         { permission: 'bucket:read', resourceType: 'BUCKET', resource: { name: 'acl-one' } },
       ],
     };
-    expect(await listed(guest, guest.token)).toEqual(all);
+    // bucket:update alone does not make the bucket readable: the guest sees the entry, not the bucket.
+    expect(await listed(guest, guest.token)).toEqual({
+      totalCount: 3,
+      nodes: [all.nodes[0], { ...all.nodes[1], resource: null }, all.nodes[2]],
+    });
     expect(await listed(guest, aOwner.token)).toEqual(all);
-    expect(await listed(guest, aDelegate.token)).toEqual(all);
+    // The delegate manages IAM but reads buckets only: the app entry is listed, the app is not shown.
+    expect(await listed(guest, aDelegate.token)).toEqual({
+      totalCount: 3,
+      nodes: [{ ...all.nodes[0], resource: null }, ...all.nodes.slice(1)],
+    });
     // Without iam:manage, another subject's entries are not there to see.
     expect(await listed(guest, aMember.token)).toEqual({ totalCount: 0, nodes: [] });
     expect(await listed(guest, aStranger.token)).toEqual({ totalCount: 0, nodes: [] });
-    expect(await listed(guest, guest.token, { resourceType: 'BUCKET' })).toEqual({ totalCount: 2, nodes: all.nodes.slice(1) });
+    expect(await listed(guest, aOwner.token, { resourceType: 'BUCKET' })).toEqual({ totalCount: 2, nodes: all.nodes.slice(1) });
+    expect(await listed(guest, guest.token, { permission: 'bucket:read' })).toEqual({ totalCount: 1, nodes: all.nodes.slice(2) });
     expect(await listed(guest, aOwner.token, { permission: 'app:read' })).toEqual({ totalCount: 1, nodes: all.nodes.slice(0, 1) });
     expect(await listed(guest, aOwner.token, { resourceType: 'BUCKET', permission: 'app:read' })).toEqual({ totalCount: 0, nodes: [] });
 
-    const { aclEntries } = await ok(`query($s: SubjectInput!) { aclEntries(subject: $s, first: 1) { nodes { id } } }`, { s: asUser(guest) }, guest.token);
+    const { aclEntries } = await ok(
+      `query($s: SubjectInput!) { aclEntries(subject: $s, first: 1) { nodes { id } } }`,
+      { s: asUser(guest) },
+      guest.token,
+    );
     const id = aclEntries.nodes[0].id;
     const NODE = `query($id: ID!) { node(id: $id) { ... on AclEntry { id permission resourceId subjectType subjectId createdBy { email } } } }`;
     const node = { id, permission: 'app:read', resourceId: appId, subjectType: 'USER', subjectId: guest.id };
@@ -1273,7 +1411,11 @@ describe('ACL entries in bulk', () => {
     expect(await create(asAccount(foreign), [item('bucket:read', b1)])).toEqual({
       aclEntries: null,
       userErrors: [
-        { field: ['input', 'items', '0', 'resourceId'], code: 'INVALID', message: 'items[0]: a service account can only be granted its own team’s resources.' },
+        {
+          field: ['input', 'items', '0', 'resourceId'],
+          code: 'INVALID',
+          message: 'items[0]: a service account can only be granted its own team’s resources.',
+        },
       ],
     });
     const own = await newAccount(aTeam, 'acl-bot', aOwner.token);
@@ -1281,5 +1423,401 @@ describe('ACL entries in bulk', () => {
       aclEntries: [{ ...entry(aOwner, 'bucket:read', b1), subjectType: 'SERVICE_ACCOUNT', subjectId: own }],
       userErrors: [],
     });
+  });
+});
+
+describe('service accounts and their tokens', () => {
+  let vOwner: User;
+  let vAdmin: User;
+  let vMember: User;
+  let vViewer: User;
+  let vStranger: User;
+  let vTeam: TeamRef;
+  let vOther: TeamRef;
+
+  beforeAll(async () => {
+    [vOwner, vAdmin, vMember, vViewer, vStranger] = await signUpAll('sa', ['owner', 'admin', 'member', 'viewer', 'stranger']);
+    vTeam = await newTeam('sa-team', vOwner.token);
+    vOther = await newTeam('sa-other', vStranger.token);
+    await addMember(vTeam, vAdmin, 'ADMIN', vOwner.token);
+    await addMember(vTeam, vMember, 'MEMBER', vOwner.token);
+    await addMember(vTeam, vViewer, 'VIEWER', vOwner.token);
+  });
+
+  const accountErrors = async (query: string, field: string, input: Record<string, unknown>, token = vOwner.token) => {
+    const data = (await ok(query, { input }, token))[field];
+    return data.userErrors;
+  };
+  const TEAM_ACCOUNTS = `{ team(slug: "sa-team") { serviceAccounts { nodes { name description } } } }`;
+  const badName = [
+    {
+      field: ['input', 'name'],
+      code: 'INVALID',
+      message: 'name must be 3–40 lowercase letters, digits or hyphens, starting with a letter',
+    },
+  ];
+
+  it('are created, renamed and deleted by iam:manage holders, with names unique in the team', async () => {
+    expect(
+      (await ok(CREATE_ACCOUNT, { input: { teamId: vTeam.id, name: 'deployer', description: 'Deploys' } }, vAdmin.token))
+        .createServiceAccount,
+    ).toEqual({
+      serviceAccount: { id: expect.any(String), name: 'deployer', description: 'Deploys', team: { slug: 'sa-team' } },
+      userErrors: [],
+    });
+    expect(await accountErrors(CREATE_ACCOUNT, 'createServiceAccount', { teamId: vTeam.id, name: 'deployer' })).toEqual([
+      { field: ['input', 'name'], code: 'TAKEN', message: 'The team already has a service account named deployer.' },
+    ]);
+    expect(await accountErrors(CREATE_ACCOUNT, 'createServiceAccount', { teamId: vTeam.id, name: 'Deploy_Bot' })).toEqual(badName);
+    expect(await accountErrors(CREATE_ACCOUNT, 'createServiceAccount', { teamId: vTeam.id, name: 'ab' })).toEqual(badName);
+    // Another team may use the name.
+    await newAccount(vOther, 'deployer', vStranger.token);
+
+    const builder = await newAccount(vTeam, 'builder', vOwner.token);
+    expect(await accountErrors(UPDATE_ACCOUNT, 'updateServiceAccount', { serviceAccountId: builder, name: 'deployer' })).toEqual([
+      { field: ['input', 'name'], code: 'TAKEN', message: 'The team already has a service account named deployer.' },
+    ]);
+    expect(await accountErrors(UPDATE_ACCOUNT, 'updateServiceAccount', { serviceAccountId: builder, name: '-x-' })).toEqual(badName);
+    expect(
+      (await ok(UPDATE_ACCOUNT, { input: { serviceAccountId: builder, name: 'packager', description: 'Packs' } }, vAdmin.token))
+        .updateServiceAccount,
+    ).toEqual({ serviceAccount: { id: builder, name: 'packager', description: 'Packs' }, userErrors: [] });
+    // Every reader of the team sees its service accounts, by name.
+    expect(await ok(TEAM_ACCOUNTS, {}, vViewer.token)).toEqual({
+      team: {
+        serviceAccounts: {
+          nodes: [
+            { name: 'deployer', description: 'Deploys' },
+            { name: 'packager', description: 'Packs' },
+          ],
+        },
+      },
+    });
+    expect((await ok(DELETE_ACCOUNT, { input: { serviceAccountId: builder } }, vAdmin.token)).deleteServiceAccount).toEqual({
+      deletedServiceAccountId: builder,
+      userErrors: [],
+    });
+    expect((await ok(TEAM_ACCOUNTS, {}, vViewer.token)).team.serviceAccounts.nodes).toEqual([{ name: 'deployer', description: 'Deploys' }]);
+    expectRefused(
+      await server.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: builder }, vOwner.token),
+      'node',
+      'NOT_FOUND',
+      `Node ${builder} not found.`,
+      { node: null },
+    );
+  });
+
+  it('managing them takes iam:manage in their team; other teams’ accounts do not exist', async () => {
+    const account = await newAccount(vTeam, 'guarded', vOwner.token);
+    expectRefused(
+      await server.gql(CREATE_ACCOUNT, { input: { teamId: vTeam.id, name: 'mine' } }, vMember.token),
+      'createServiceAccount',
+      'FORBIDDEN',
+      'You need the iam:manage permission to create service accounts in this team.',
+    );
+    expectRefused(
+      await server.gql(UPDATE_ACCOUNT, { input: { serviceAccountId: account, name: 'mine' } }, vMember.token),
+      'updateServiceAccount',
+      'FORBIDDEN',
+      'You need the iam:manage permission to change this service account.',
+    );
+    expectRefused(
+      await server.gql(DELETE_ACCOUNT, { input: { serviceAccountId: account } }, vMember.token),
+      'deleteServiceAccount',
+      'FORBIDDEN',
+      'You need the iam:manage permission to delete this service account.',
+    );
+    expectRefused(
+      await server.gql(CREATE_ACCOUNT, { input: { teamId: vTeam.id, name: 'mine' } }, vStranger.token),
+      'createServiceAccount',
+      'NOT_FOUND',
+      'Team not found.',
+    );
+    expectRefused(
+      await server.gql(DELETE_ACCOUNT, { input: { serviceAccountId: account } }, vStranger.token),
+      'deleteServiceAccount',
+      'NOT_FOUND',
+      'Service account not found.',
+    );
+    expectRefused(
+      await server.gql(MINT, { input: { name: 'x', serviceAccountId: account } }, vStranger.token),
+      'createApiToken',
+      'NOT_FOUND',
+      'Service account not found.',
+    );
+  });
+
+  it('tokens are minted by iam:manage holders who hold every permission of the account, and listed to them only', async () => {
+    const account = await newAccount(vTeam, 'minter-bot', vOwner.token);
+    await grant(vOwner.token, asAccount(account), teamScope(vTeam), { permissions: ['team:read', 'bucket:read'] });
+    expectRefused(
+      await server.gql(MINT, { input: { name: 'first', serviceAccountId: account } }, vMember.token),
+      'createApiToken',
+      'FORBIDDEN',
+      'You need the iam:manage permission to create tokens for this service account.',
+    );
+    expect((await ok(MINT, { input: { name: 'first', serviceAccountId: account } }, vAdmin.token)).createApiToken).toEqual({
+      secret: expect.any(String),
+      token: { id: expect.any(String), name: 'first', scopes: null, state: 'ACTIVE' },
+      userErrors: [],
+    });
+    // Once the account holds something the ADMIN does not, the ADMIN cannot mint its tokens.
+    await grant(vOwner.token, asAccount(account), teamScope(vTeam), { permissions: ['team:delete'] });
+    expectRefused(
+      await server.gql(MINT, { input: { name: 'second', serviceAccountId: account } }, vAdmin.token),
+      'createApiToken',
+      'FORBIDDEN',
+      'You cannot create a token for this service account: it would give permissions you do not hold yourself (team:delete).',
+    );
+    expect(
+      (await ok(MINT, { input: { name: 'second', serviceAccountId: account, scopes: ['team:read'] } }, vOwner.token)).createApiToken,
+    ).toMatchObject({
+      token: { name: 'second', scopes: ['team:read'], state: 'ACTIVE' },
+      userErrors: [],
+    });
+    expect((await ok(MINT, { input: { name: 'first', serviceAccountId: account } }, vOwner.token)).createApiToken).toEqual({
+      secret: null,
+      token: null,
+      userErrors: [
+        { field: ['input', 'name'], code: 'TAKEN', message: 'name "first" is used by another active token of service account minter-bot.' },
+      ],
+    });
+
+    const TOKENS = `query($id: ID!) { node(id: $id) { ... on ServiceAccount { name apiTokens { nodes { name scopes } } } } }`;
+    expect(await ok(TOKENS, { id: account }, vAdmin.token)).toEqual({
+      node: {
+        name: 'minter-bot',
+        apiTokens: {
+          nodes: [
+            { name: 'second', scopes: ['team:read'] },
+            { name: 'first', scopes: null },
+          ],
+        },
+      },
+    });
+    const hidden = await server.gql(TOKENS, { id: account }, vViewer.token);
+    expect(errorsOf(hidden)).toEqual([
+      {
+        message: 'You need the iam:manage permission to see service account tokens.',
+        path: ['node', 'apiTokens'],
+        extensions: { code: 'FORBIDDEN' },
+      },
+    ]);
+    expect(hidden.body.data).toEqual({ node: null });
+    // The minters' own token lists do not hold the account's tokens.
+    expect(await ok(`{ viewer { apiTokens { nodes { name } } } }`, {}, vOwner.token)).toEqual({ viewer: { apiTokens: { nodes: [] } } });
+  });
+
+  it('a token authenticates as its service account', async () => {
+    const account = await newAccount(vTeam, 'reader-bot', vOwner.token);
+    await grant(vOwner.token, asAccount(account), teamScope(vTeam), { permissions: ['team:read', 'bucket:read'] });
+    const { secret } = await mint(account, 'reads', vOwner.token);
+    // `viewer` is a User, so it is null; `viewerServiceAccount` says who calls.
+    const WHO = `{ viewer { id } viewerServiceAccount { id name team { slug } } }`;
+    expect(await ok(WHO, {}, secret)).toEqual({
+      viewer: null,
+      viewerServiceAccount: { id: account, name: 'reader-bot', team: { slug: 'sa-team' } },
+    });
+    expect(await ok(WHO, {}, vOwner.token)).toEqual({ viewer: { id: vOwner.id }, viewerServiceAccount: null });
+    expect(await ok(POLICY, { subject: asAccount(account), scope: teamScope(vTeam) }, secret)).toEqual({
+      iamPolicy: {
+        subjectType: 'SERVICE_ACCOUNT',
+        subjectId: account,
+        scopeType: 'TEAM',
+        scopeId: vTeam.id,
+        roles: [],
+        permissions: ['bucket:read', 'team:read'],
+      },
+    });
+    expect(await ok(`{ team(slug: "sa-team") { slug viewerRole viewerPermissions } }`, {}, secret)).toEqual({
+      team: { slug: 'sa-team', viewerRole: null, viewerPermissions: ['bucket:read', 'team:read'] },
+    });
+    expectRefused(
+      await server.gql(MINT, { input: { name: 'more' } }, secret),
+      'createApiToken',
+      'FORBIDDEN',
+      'A service account cannot create API tokens; only users can.',
+    );
+    expectRefused(
+      await server.gql(MINT, { input: { name: 'more', serviceAccountId: account } }, secret),
+      'createApiToken',
+      'FORBIDDEN',
+      'A service account cannot create API tokens; only users can.',
+    );
+    // Another account's policy is not its to read.
+    const other = await newAccount(vTeam, 'other-bot', vOwner.token);
+    expectRefused(
+      await server.gql(POLICY, { subject: asAccount(other), scope: teamScope(vTeam) }, secret),
+      'iamPolicy',
+      'FORBIDDEN',
+      'You need the iam:manage permission in the team to read other subjects’ IAM policies here.',
+    );
+  });
+
+  it('managers revoke and regenerate its tokens; deleting the account ends them', async () => {
+    const account = await newAccount(vTeam, 'rotating-bot', vOwner.token);
+    await grant(vOwner.token, asAccount(account), teamScope(vTeam), { permissions: ['team:read'] });
+    const one = await mint(account, 'one', vOwner.token);
+    const two = await mint(account, 'two', vOwner.token);
+    const TEAM = `{ team(slug: "sa-team") { slug } }`;
+    const refusedToken = (r: Awaited<ReturnType<typeof server.gql>>) =>
+      expect(errorsOf(r)).toEqual([{ message: REFUSED_TOKEN, path: ['team'], extensions: { code: 'UNAUTHENTICATED' } }]);
+    expect(await ok(TEAM, {}, one.secret)).toEqual({ team: { slug: 'sa-team' } });
+
+    const REVOKE = `mutation($input: RevokeApiTokenInput!) { revokeApiToken(input: $input) { token { name state } ${USER_ERRORS} } }`;
+    const REGENERATE = `mutation($input: RegenerateApiTokenInput!) { regenerateApiToken(input: $input) { secret token { name state } ${USER_ERRORS} } }`;
+    expectRefused(
+      await server.gql(REVOKE, { input: { id: one.id } }, vMember.token),
+      'revokeApiToken',
+      'NOT_FOUND',
+      'API token not found.',
+    );
+    expect((await ok(REVOKE, { input: { id: one.id } }, vAdmin.token)).revokeApiToken).toEqual({
+      token: { name: 'one', state: 'REVOKED' },
+      userErrors: [],
+    });
+    refusedToken(await server.gql(TEAM, {}, one.secret));
+
+    const regenerated = (await ok(REGENERATE, { input: { id: two.id } }, vAdmin.token)).regenerateApiToken;
+    expect(regenerated).toEqual({ secret: expect.any(String), token: { name: 'two', state: 'ACTIVE' }, userErrors: [] });
+    refusedToken(await server.gql(TEAM, {}, two.secret));
+    expect(await ok(TEAM, {}, regenerated.secret)).toEqual({ team: { slug: 'sa-team' } });
+    // Regenerating hands over a secret: it takes what minting takes.
+    await grant(vOwner.token, asAccount(account), teamScope(vTeam), { permissions: ['team:transfer'] });
+    expectRefused(
+      await server.gql(REGENERATE, { input: { id: two.id } }, vAdmin.token),
+      'regenerateApiToken',
+      'FORBIDDEN',
+      'You cannot regenerate this token: it would give permissions you do not hold yourself (team:transfer).',
+    );
+
+    await ok(DELETE_ACCOUNT, { input: { serviceAccountId: account } }, vOwner.token);
+    refusedToken(await server.gql(TEAM, {}, regenerated.secret));
+  });
+
+  it('token scopes narrow what the account holds', async () => {
+    await bucketIn(vTeam, 'sa-team-data', vOwner.token);
+    const account = await newAccount(vTeam, 'scoped-bot', vOwner.token);
+    await grant(vOwner.token, asAccount(account), teamScope(vTeam), { permissions: ['team:read', 'bucket:read', 'bucket:create'] });
+    const narrow = await mint(account, 'narrow', vOwner.token, ['team:read', 'app:read']);
+    const wide = await mint(account, 'wide', vOwner.token);
+    const TEAM = `{ team(slug: "sa-team") { viewerPermissions buckets { nodes { name } } } }`;
+    expect(await ok(TEAM, {}, wide.secret)).toEqual({
+      team: { viewerPermissions: ['bucket:create', 'bucket:read', 'team:read'], buckets: { nodes: [{ name: 'sa-team-data' }] } },
+    });
+    expect(await ok(TEAM, {}, narrow.secret)).toEqual({ team: { viewerPermissions: ['team:read'], buckets: { nodes: [] } } });
+    expectRefused(
+      await server.gql(
+        `mutation($input: CreateBucketInput!) { createBucket(input: $input) { ${USER_ERRORS} } }`,
+        { input: { teamId: vTeam.id, name: 'sa-narrow-data', region: 'eu-west-1' } },
+        narrow.secret,
+      ),
+      'createBucket',
+      'FORBIDDEN',
+      'You need the bucket:create permission to create buckets in this team.',
+    );
+  });
+
+  it('gets nothing through grants of apps to its team (they pass on members’ roles, and it is no member)', async () => {
+    await appIn(vTeam, 'sa-team-app', vOwner.token);
+    const granted = await appIn(vOther, 'sa-granted-app', vStranger.token);
+    await grantApp(granted, vTeam, vStranger.token);
+    const account = await newAccount(vTeam, 'apps-bot', vOwner.token);
+    await grant(vOwner.token, asAccount(account), teamScope(vTeam), { permissions: ['team:read', 'app:read', 'app:deploy'] });
+    const { secret } = await mint(account, 'apps', vOwner.token);
+    expect(await ok(`{ apps { nodes { name } } }`, {}, secret)).toEqual({ apps: { nodes: [{ name: 'sa-team-app' }] } });
+    expectRefused(
+      await server.gql(`{ app(name: "sa-granted-app") { name } }`, {}, secret),
+      'app',
+      'NOT_FOUND',
+      'App "sa-granted-app" not found.',
+      {
+        app: null,
+      },
+    );
+    expectRefused(
+      await server.gql(DEPLOY, { input: { appId: granted, image: 'registry.example.com/web:1' } }, secret),
+      'deployApp',
+      'NOT_FOUND',
+      'App not found.',
+    );
+    // A VIEWER of the team does see it, through the grant.
+    expect(await ok(`{ apps { nodes { name viewerPermissions } } }`, {}, vViewer.token)).toEqual({
+      apps: {
+        nodes: [
+          { name: 'sa-granted-app', viewerPermissions: ['app:read'] },
+          { name: 'sa-team-app', viewerPermissions: ['app:read'] },
+        ],
+      },
+    });
+  });
+});
+
+describe('grants of an app to a team (regression: only membership roles pass on)', () => {
+  let tOwner: User;
+  let gOwner: User;
+  let gViewer: User;
+  let gBinder: User;
+  let gMember: User;
+  let target: string;
+  let home: string;
+
+  beforeAll(async () => {
+    [tOwner, gOwner, gViewer, gBinder, gMember] = await signUpAll('grants', ['t-owner', 'g-owner', 'g-viewer', 'g-binder', 'g-member']);
+    const owning = await newTeam('grant-owner', tOwner.token);
+    const grantee = await newTeam('grant-grantee', gOwner.token);
+    await addMember(grantee, gViewer, 'VIEWER', gOwner.token);
+    await addMember(grantee, gMember, 'MEMBER', gOwner.token);
+    target = await appIn(owning, 'grant-target-app', tOwner.token);
+    home = await appIn(grantee, 'grant-home-app', gOwner.token);
+    await grantApp(target, grantee, tOwner.token);
+    // A VIEWER of the grantee team who deploys there through a custom team role.
+    const deployers = await newRole(gOwner.token, { scope: 'TEAM', teamId: grantee.id, name: 'Deployers', permissions: ['app:deploy'] });
+    await grant(gOwner.token, asUser(gViewer), teamScope(grantee), { roles: [deployers] });
+    // A non-member who reads and deploys the grantee team's apps through a custom team role.
+    const crew = await newRole(gOwner.token, {
+      scope: 'TEAM',
+      teamId: grantee.id,
+      name: 'App crew',
+      permissions: ['team:read', 'app:read', 'app:deploy'],
+    });
+    await grant(gOwner.token, asUser(gBinder), teamScope(grantee), { roles: [crew] });
+  });
+
+  const NODE = `query($id: ID!) { node(id: $id) { ... on App { name viewerPermissions } } }`;
+
+  it('a custom team-scope role in the grantee team does not reach the granted app', async () => {
+    expect(await ok(NODE, { id: home }, gViewer.token)).toEqual({
+      node: { name: 'grant-home-app', viewerPermissions: ['app:deploy', 'app:read'] },
+    });
+    expect(await ok(NODE, { id: target }, gViewer.token)).toEqual({ node: { name: 'grant-target-app', viewerPermissions: ['app:read'] } });
+    expectRefused(
+      await server.gql(DEPLOY, { input: { appId: target, image: 'registry.example.com/web:1' } }, gViewer.token),
+      'deployApp',
+      'FORBIDDEN',
+      'You need the app:deploy permission to deploy this app.',
+    );
+    // Without a membership, the grant gives nothing at all: the app is not there (lists and lookups, in SQL).
+    expect(await ok(`{ apps { nodes { name viewerPermissions } } }`, {}, gBinder.token)).toEqual({
+      apps: { nodes: [{ name: 'grant-home-app', viewerPermissions: ['app:deploy', 'app:read'] }] },
+    });
+    expectRefused(await server.gql(NODE, { id: target }, gBinder.token), 'node', 'NOT_FOUND', `Node ${target} not found.`, { node: null });
+    expectRefused(
+      await server.gql(`{ app(name: "grant-target-app") { name } }`, {}, gBinder.token),
+      'app',
+      'NOT_FOUND',
+      'App "grant-target-app" not found.',
+      {
+        app: null,
+      },
+    );
+  });
+
+  it('a MEMBER of the grantee team holds MEMBER’s app permissions on the granted app', async () => {
+    const memberActions = ['app:deploy', 'app:env:read-secrets', 'app:env:write', 'app:lifecycle', 'app:read', 'app:update'];
+    expect(await ok(NODE, { id: target }, gMember.token)).toEqual({ node: { name: 'grant-target-app', viewerPermissions: memberActions } });
+    const deployed = await ok(DEPLOY, { input: { appId: target, image: 'registry.example.com/web:1' } }, gMember.token);
+    expect(deployed.deployApp).toEqual({ deploy: { version: 1 }, operation: { id: expect.any(String) }, userErrors: [] });
+    expect((await settled(deployed.deployApp.operation.id, gMember.token)).status).toBe('DONE');
   });
 });

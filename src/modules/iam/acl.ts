@@ -24,6 +24,7 @@ export const MAX_ACL_ITEMS = 100;
 
 const RESOURCE_LOADERS = { BUCKET: bucketById, APP: appById, CLUSTER: clusterById } as const;
 const KIND_NAMES: Record<ResourceKind, string> = { BUCKET: 'bucket', APP: 'app', CLUSTER: 'cluster' };
+const ARTICLES: Record<ResourceKind, string> = { BUCKET: 'a', APP: 'an', CLUSTER: 'a' };
 
 /** SQL condition: the entry is this item's, for the subject. */
 const entryFor = (subject: Subject, item: AclItem): SQL =>
@@ -86,7 +87,7 @@ async function checkItems(
     if (!grantableAt(item.permission, item.resourceType))
       return fail(
         UserErrorCode.INVALID,
-        `${item.permission} cannot be granted on a ${kind}; use a ${kind}: permission other than ${kind}:create.`,
+        `${item.permission} cannot be granted on ${ARTICLES[item.resourceType]} ${kind}; use ${ARTICLES[item.resourceType]} ${kind}: permission other than ${kind}:create.`,
       );
     if (!resource) return fail(UserErrorCode.INVALID, `no such ${kind}, or you cannot see it.`, 'resourceId');
     teamIds.push(resource.teamId);
