@@ -1821,3 +1821,85 @@ describe('grants of an app to a team (regression: only membership roles pass on)
     expect((await settled(deployed.deployApp.operation.id, gMember.token)).status).toBe('DONE');
   });
 });
+
+describe('moving an app to another team (regression: cross-team escalation)', () => {
+  it('ends bindings of the old team’s roles on it, so the old team cannot widen what they give', async () => {
+    const from = await newTeam('move-from', owner.token);
+    const to = await newTeam('move-to', owner.token);
+    const oldAdmin = await server.signUp('old-admin@iam.test');
+    const guest = await server.signUp('move-guest@iam.test');
+    await addMember(from, oldAdmin, 'ADMIN', owner.token);
+    const role = await ok(
+      `mutation($input: CreateRoleInput!) { createRole(input: $input) { role { id } ${USER_ERRORS} } }`,
+      { input: { scope: 'TEAM', teamId: from.id, name: 'App deployers', permissions: ['app:deploy'] } },
+      owner.token,
+    );
+    const app = await ok(
+      `mutation($input: CreateAppInput!) { createApp(input: $input) { app { id } ${USER_ERRORS} } }`,
+      { input: { teamId: from.id, name: 'moving-app', platform: 'node' } },
+      owner.token,
+    );
+    const appId = app.createApp.app.id;
+    await ok(
+      SET_POLICY,
+      {
+        input: {
+          subject: { type: 'USER', id: guest.id },
+          scope: { type: 'APP', id: appId },
+          add: { roles: [role.createRole.role.id], permissions: ['app:read'] },
+        },
+      },
+      owner.token,
+    );
+    const permissions = async () => (await ok(`{ app(name: "moving-app") { viewerPermissions } }`, {}, guest.token)).app.viewerPermissions;
+    expect(await permissions()).toEqual(['app:deploy', 'app:read']);
+
+    const moved = await ok(
+      `mutation($input: UpdateAppInput!) { updateApp(input: $input) { app { team { slug } } ${USER_ERRORS} } }`,
+      { input: { appId, teamId: to.id } },
+      owner.token,
+    );
+    expect(moved.updateApp).toEqual({ app: { team: { slug: 'move-to' } }, userErrors: [] });
+    // The single permission moves with the app; the old team's role does not.
+    expect(await permissions()).toEqual(['app:read']);
+    const widened = await ok(
+      `mutation($input: AddRolePermissionsInput!) { addRolePermissions(input: $input) { role { permissions } ${USER_ERRORS} } }`,
+      { input: { roleId: role.createRole.role.id, permissions: ['app:delete'] } },
+      oldAdmin.token,
+    );
+    expect(widened.addRolePermissions).toEqual({ role: { permissions: ['app:delete', 'app:deploy'] }, userErrors: [] });
+    expect(await permissions()).toEqual(['app:read']);
+  });
+});
+
+describe('service accounts at the platform scope', () => {
+  it('are refused: a service account holds roles only in its own team', async () => {
+    const root = await server.adminToken();
+    const created = await ok(
+      `mutation($input: CreateServiceAccountInput!) { createServiceAccount(input: $input) { serviceAccount { id } ${USER_ERRORS} } }`,
+      { input: { teamId: acme.id, name: 'platform-bot' } },
+      owner.token,
+    );
+    const refused = await ok(
+      SET_POLICY,
+      {
+        input: {
+          subject: { type: 'SERVICE_ACCOUNT', id: created.createServiceAccount.serviceAccount.id },
+          scope: { type: 'PLATFORM' },
+          add: { permissions: ['team:read'] },
+        },
+      },
+      root,
+    );
+    expect(refused.setIamPolicy).toEqual({
+      iamPolicy: null,
+      userErrors: [
+        {
+          field: ['input', 'subject', 'id'],
+          code: 'INVALID',
+          message: 'A service account holds roles only in its own team and on that team’s resources.',
+        },
+      ],
+    });
+  });
+});

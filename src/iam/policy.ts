@@ -8,14 +8,23 @@ import { ALL_PERMISSIONS, TEAM_ROLE_PERMISSIONS, isPermission, type Permission, 
 const PLATFORM = '';
 const NONE: ReadonlySet<Permission> = new Set();
 
+/**
+ * Join condition from a binding to its custom role. A role counts only where it lives: a TEAM
+ * role in its own team (or on that team's resources), a PLATFORM role platform-wide. A binding
+ * that no longer matches (an app moved to another team keeps its bindings) grants nothing, so the
+ * old team cannot widen what its role gives on the moved app.
+ */
+export const roleOfBinding = and(eq(roles.id, roleBindings.roleId), sql`${roles.teamId} is not distinct from ${roleBindings.teamId}`)!;
+
 /** SQL condition: the binding or ACL entry is the subject's. */
 export function heldBy(table: { userId: AnyColumn; serviceAccountId: AnyColumn }, subject: Subject): SQL {
   return subject.type === 'USER' ? eq(table.userId, subject.id) : eq(table.serviceAccountId, subject.id);
 }
 
-const bindingPermissions = sql<
+/** The permissions a binding (joined with its role by `roleOfBinding`) gives: its single permission, or its role's; none for a role that does not count there. */
+export const bindingPermissions = sql<
   string[]
->`case when ${roleBindings.roleId} is null then array[${roleBindings.permission}] else ${roles.permissions} end`;
+>`case when ${roleBindings.roleId} is null then array[${roleBindings.permission}] else coalesce(${roles.permissions}, '{}') end`;
 
 /**
  * Everything the subject holds at team and platform scope: membership roles, and custom roles and
@@ -42,7 +51,7 @@ async function loadTeamGrants(ctx: Context): Promise<{ platform: Set<Permission>
           permissions: bindingPermissions,
         })
         .from(roleBindings)
-        .leftJoin(roles, eq(roles.id, roleBindings.roleId))
+        .leftJoin(roles, roleOfBinding)
         .where(and(heldBy(roleBindings, subject), inArray(roleBindings.scope, ['PLATFORM', 'TEAM']))),
     );
   const platform = new Set<Permission>();
@@ -111,7 +120,7 @@ async function loadResourceGrants(ctx: Context, kind: ResourceKind): Promise<Map
   const direct = ctx.db
     .select({ resourceId: sql<string>`${roleBindings.resourceId}`, role: sql<string | null>`null::text`, permissions: bindingPermissions })
     .from(roleBindings)
-    .leftJoin(roles, eq(roles.id, roleBindings.roleId))
+    .leftJoin(roles, roleOfBinding)
     .where(and(heldBy(roleBindings, subject), eq(roleBindings.scope, kind)))
     .unionAll(
       ctx.db
@@ -249,7 +258,7 @@ export class Policy {
         db
           .select({ id: roleBindings.resourceId })
           .from(roleBindings)
-          .leftJoin(roles, eq(roles.id, roleBindings.roleId))
+          .leftJoin(roles, roleOfBinding)
           .where(
             and(
               heldBy(roleBindings, subject),
@@ -299,7 +308,7 @@ export class Policy {
         db
           .select({ id: roleBindings.teamId })
           .from(roleBindings)
-          .leftJoin(roles, eq(roles.id, roleBindings.roleId))
+          .leftJoin(roles, roleOfBinding)
           .where(and(heldBy(roleBindings, subject), eq(roleBindings.scope, 'TEAM'), bindingGrants(permission))),
       ),
       this.platformBindingGrants(subject, permission),
@@ -324,7 +333,7 @@ export class Policy {
     return sql`exists ${this.ctx.db
       .select({ one: sql`1` })
       .from(roleBindings)
-      .leftJoin(roles, eq(roles.id, roleBindings.roleId))
+      .leftJoin(roles, roleOfBinding)
       .where(and(heldBy(roleBindings, subject), eq(roleBindings.scope, 'PLATFORM'), bindingGrants(permission)))}`;
   }
 

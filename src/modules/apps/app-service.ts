@@ -1,4 +1,4 @@
-import { and, count, eq } from 'drizzle-orm';
+import { and, count, eq, isNotNull } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Executor } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
@@ -165,6 +165,11 @@ async function moveAppRows(tx: Executor, appId: string, teamId: string): Promise
   await tx.delete(appGrants).where(and(eq(appGrants.appId, appId), eq(appGrants.granteeTeamId, teamId)));
   for (const table of [appProcesses, appUnits, appEnvVars, appCnames, deploys, appGrants])
     await tx.update(table).set({ teamId }).where(eq(table.appId, appId));
+  // Custom roles belong to the old team: bindings of them on the app end with the move (the old
+  // team could otherwise widen its role and so what its holders may do to the moved app).
+  await tx
+    .delete(roleBindings)
+    .where(and(eq(roleBindings.scope, 'APP'), eq(roleBindings.resourceId, appId), isNotNull(roleBindings.roleId)));
   await tx
     .update(roleBindings)
     .set({ teamId })

@@ -1,10 +1,10 @@
 import DataLoader from 'dataloader';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { aclEntries, appGrants, memberships, roleBindings, roles, serviceAccounts, teams, users } from '../../db/schema/index.js';
 import type { Context, ServiceAccountRow, UserRow } from '../../graphql/context.js';
 import { forbidden } from '../../graphql/errors.js';
 import { TEAM_ROLE_PERMISSIONS, isPermission, type TeamRoleName } from '../../iam/permissions.js';
-import type { ResourceKind, ResourceRef } from '../../iam/policy.js';
+import { bindingPermissions, roleOfBinding, type ResourceKind, type ResourceRef } from '../../iam/policy.js';
 
 export type AccessSourceKind = 'TEAM_ROLE' | 'TEAM_BINDING' | 'GRANTED_TEAM' | 'RESOURCE_BINDING' | 'ACL';
 
@@ -49,9 +49,6 @@ function collaboratorsLoader(ctx: Context, kind: string) {
     const teamIds = [...new Set(refs.map((r) => r.teamId))];
     const ids = refs.map((r) => r.id);
     const db = ctx.db;
-    const bindingPermissions = sql<
-      string[]
-    >`case when ${roleBindings.roleId} is null then array[${roleBindings.permission}] else ${roles.permissions} end`;
     const [members, teamBindings, grants, resourceBindings, acl] = await Promise.all([
       db
         .select({ teamId: memberships.teamId, userId: memberships.userId, role: memberships.role, teamSlug: teams.slug })
@@ -68,7 +65,7 @@ function collaboratorsLoader(ctx: Context, kind: string) {
           permissions: bindingPermissions,
         })
         .from(roleBindings)
-        .leftJoin(roles, eq(roles.id, roleBindings.roleId))
+        .leftJoin(roles, roleOfBinding)
         .innerJoin(teams, eq(teams.id, roleBindings.teamId))
         .where(and(eq(roleBindings.scope, 'TEAM'), inArray(roleBindings.teamId, teamIds))),
       resourceKind === 'APP'
@@ -88,7 +85,7 @@ function collaboratorsLoader(ctx: Context, kind: string) {
           permissions: bindingPermissions,
         })
         .from(roleBindings)
-        .leftJoin(roles, eq(roles.id, roleBindings.roleId))
+        .leftJoin(roles, roleOfBinding)
         .where(and(eq(roleBindings.scope, resourceKind), inArray(roleBindings.resourceId, ids))),
       db
         .select({

@@ -1,10 +1,10 @@
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { aclEntries, roleBindings, roles } from '../../db/schema/index.js';
 import type { Context, Subject } from '../../graphql/context.js';
 import { forbidden } from '../../graphql/errors.js';
 import { isPermission, type GrantScope, type Permission } from '../../iam/permissions.js';
-import { heldBy, type ResourceKind } from '../../iam/policy.js';
+import { bindingPermissions, heldBy, roleOfBinding, type ResourceKind } from '../../iam/policy.js';
 
 /** A scope: the platform, a team, or one resource (owned by `teamId`). */
 export interface ScopeRef {
@@ -25,12 +25,10 @@ export async function grantsOf(db: Executor, subject: Subject): Promise<Grant[]>
       type: sql<GrantScope>`${roleBindings.scope}::text`,
       teamId: roleBindings.teamId,
       resourceId: roleBindings.resourceId,
-      permissions: sql<
-        string[]
-      >`case when ${roleBindings.roleId} is null then array[${roleBindings.permission}] else ${roles.permissions} end`,
+      permissions: bindingPermissions,
     })
     .from(roleBindings)
-    .leftJoin(roles, eq(roles.id, roleBindings.roleId))
+    .leftJoin(roles, roleOfBinding)
     .where(heldBy(roleBindings, subject))
     .unionAll(
       db

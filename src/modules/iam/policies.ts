@@ -15,7 +15,7 @@ import {
   type GrantScope,
   type Permission,
 } from '../../iam/permissions.js';
-import { heldBy } from '../../iam/policy.js';
+import { heldBy, roleOfBinding } from '../../iam/policy.js';
 import { appById } from '../apps/loaders.js';
 import { bucketById } from '../buckets/loaders.js';
 import { clusterById } from '../clusters/loaders.js';
@@ -91,7 +91,7 @@ export async function readPolicy(db: Executor, subject: Subject, scope: ScopeRef
   const bound = await db
     .select({ role: roles, permission: roleBindings.permission })
     .from(roleBindings)
-    .leftJoin(roles, eq(roles.id, roleBindings.roleId))
+    .leftJoin(roles, roleOfBinding)
     .where(and(heldBy(roleBindings, subject), atScope(scope)));
   const builtIn: RoleView[] = [];
   if (subject.type === 'USER' && scope.type === 'TEAM') {
@@ -145,7 +145,7 @@ export async function setIamPolicy(
   const scope = await resolveScope(ctx, scopeType, scopeId);
   await requireIamManage(ctx, scope, 'change IAM policies here');
   const facts = await subjectFacts(ctx.db, subject);
-  if (subject.type === 'SERVICE_ACCOUNT' && scope.teamId !== null && facts.teamId !== scope.teamId)
+  if (subject.type === 'SERVICE_ACCOUNT' && facts.teamId !== scope.teamId)
     throw userError(
       ['input', 'subject', 'id'],
       UserErrorCode.INVALID,
