@@ -21,15 +21,8 @@ import { bucketById } from '../buckets/loaders.js';
 import { clusterById } from '../clusters/loaders.js';
 import { audited } from '../events/audit.js';
 import { readableTeam } from '../teams/team-service.js';
-import { requireHoldsAll } from './grants.js';
+import { requireHoldsAll, type ScopeRef } from './grants.js';
 import { BUILT_IN_VIEWS, viewOfRole, type RoleView } from './roles.js';
-
-/** A scope as the policy works with it: the team it lives in (null for the platform) and the resource, if any. */
-export interface ScopeRef {
-  type: GrantScope;
-  teamId: string | null;
-  resourceId: string | null;
-}
 
 export interface IamPolicyView {
   subject: Subject;
