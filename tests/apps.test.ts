@@ -533,13 +533,26 @@ describe('a granted team', () => {
       'app:update',
     ]);
 
-    // ADMIN: grant too.
+    // ADMIN: delete too, but not sharing the app further: that takes app:grant in the owner team
+    // (through a grant it would let a team open the app to any team its admins run).
     await setRole(granteeMembership, 'ADMIN', partnerOwner.token);
-    expect(await ok(GRANT, { input: { appId: shared.id, teamId: third.id } }, grantee.token)).toEqual({
-      grantAppAccess: { app: { name: 'shared-app' }, userErrors: [] },
-    });
+    expectRefused(
+      await server.gql(GRANT, { input: { appId: shared.id, teamId: third.id } }, grantee.token),
+      'grantAppAccess',
+      'FORBIDDEN',
+      forbiddenMessage('app:grant', 'grant access to this app'),
+    );
+    expect((await ok(READ, { id: shared.id }, grantee.token)).app.viewerPermissions).toEqual([
+      'app:delete',
+      'app:deploy',
+      'app:env:read-secrets',
+      'app:env:write',
+      'app:lifecycle',
+      'app:read',
+      'app:update',
+    ]);
     const grants = await ok(`{ app(name: "shared-app") { grantedTeams { slug } } }`, {}, rootToken);
-    expect(grants).toEqual({ app: { grantedTeams: [{ slug: 'partner' }, { slug: 'third' }] } });
+    expect(grants).toEqual({ app: { grantedTeams: [{ slug: 'partner' }] } });
     await setRole(granteeMembership, 'VIEWER', partnerOwner.token);
   });
 });

@@ -1903,3 +1903,62 @@ describe('service accounts at the platform scope', () => {
     });
   });
 });
+
+describe('moving an app away from a service account’s team (regression)', () => {
+  it('ends the account’s grants on it: service accounts hold only their own team’s resources', async () => {
+    const from = await newTeam('sa-move-from', owner.token);
+    const to = await newTeam('sa-move-to', owner.token);
+    const account = await ok(
+      `mutation($input: CreateServiceAccountInput!) { createServiceAccount(input: $input) { serviceAccount { id } ${USER_ERRORS} } }`,
+      { input: { teamId: from.id, name: 'mover-bot' } },
+      owner.token,
+    );
+    const accountId = account.createServiceAccount.serviceAccount.id;
+    const app = await ok(
+      `mutation($input: CreateAppInput!) { createApp(input: $input) { app { id } ${USER_ERRORS} } }`,
+      { input: { teamId: from.id, name: 'sa-moving-app', platform: 'node' } },
+      owner.token,
+    );
+    const appId = app.createApp.app.id;
+    const granted = await ok(
+      `mutation($input: CreateAclEntriesInput!) { createAclEntries(input: $input) { ${USER_ERRORS} } }`,
+      {
+        input: {
+          subject: { type: 'SERVICE_ACCOUNT', id: accountId },
+          items: [
+            { permission: 'app:read', resourceType: 'APP', resourceId: appId },
+            { permission: 'app:env:read-secrets', resourceType: 'APP', resourceId: appId },
+          ],
+        },
+      },
+      owner.token,
+    );
+    expect(granted.createAclEntries.userErrors).toEqual([]);
+    await ok(
+      SET_POLICY,
+      {
+        input: {
+          subject: { type: 'SERVICE_ACCOUNT', id: accountId },
+          scope: { type: 'APP', id: appId },
+          add: { permissions: ['app:deploy'] },
+        },
+      },
+      owner.token,
+    );
+    const minted = await ok(
+      `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret ${USER_ERRORS} } }`,
+      { input: { name: 'mover', serviceAccountId: accountId } },
+      owner.token,
+    );
+    const botToken = minted.createApiToken.secret as string;
+    const READ = `{ app(name: "sa-moving-app") { viewerPermissions } }`;
+    expect(await ok(READ, {}, botToken)).toEqual({ app: { viewerPermissions: ['app:deploy', 'app:env:read-secrets', 'app:read'] } });
+
+    await ok(
+      `mutation($input: UpdateAppInput!) { updateApp(input: $input) { ${USER_ERRORS} } }`,
+      { input: { appId, teamId: to.id } },
+      owner.token,
+    );
+    expectRefused(await server.gql(READ, {}, botToken), 'app', 'NOT_FOUND', 'App "sa-moving-app" not found.', { app: null });
+  });
+});

@@ -142,21 +142,23 @@ function teamLevel(w: World, s: Subject, team: number): Set<Permission> {
 const resourceOf = (w: World, kind: Kind, i: number) => (kind === 'BUCKET' ? w.buckets[i] : kind === 'APP' ? w.apps[i] : w.clusters[i]);
 
 /**
- * What the subject holds on one resource of its kind: its owner team's team-level set, plus (only
- * permissions of the resource's own kind) bindings on the resource, ACL entries on it and, for
- * apps, the subject's membership role in each team the app was granted to.
+ * What the subject holds on one resource of its kind: its owner team's team-level set (that kind's
+ * permissions), plus bindings on the resource, ACL entries on it and, for apps, the subject's
+ * membership role in each team the app was granted to — of these only what can be granted on one
+ * resource (the catalog's scopes): that kind's actions, not `kind:create` nor `app:grant`, which
+ * are team permissions.
  */
 function onResource(w: World, s: Subject, kind: Kind, i: number): Set<Permission> {
   const ofKind = (p: Permission) => p.startsWith(PREFIX[kind]);
+  const onOne = (p: Permission) => grantableAt(p, kind);
   const held = new Set([...teamLevel(w, s, resourceOf(w, kind, i).team)].filter(ofKind));
   for (const b of w.bindings)
-    if (sameSubject(b.subject, s) && b.scope === kind && b.target === i) for (const p of bindingPerms(w, b)) if (ofKind(p)) held.add(p);
-  for (const a of w.acls)
-    if (sameSubject(a.subject, s) && a.kind === kind && a.target === i && ofKind(a.permission)) held.add(a.permission);
+    if (sameSubject(b.subject, s) && b.scope === kind && b.target === i) for (const p of bindingPerms(w, b)) if (onOne(p)) held.add(p);
+  for (const a of w.acls) if (sameSubject(a.subject, s) && a.kind === kind && a.target === i && onOne(a.permission)) held.add(a.permission);
   if (kind === 'APP')
     for (const g of w.apps[i].grantees) {
       const role = membershipRole(w, s, g);
-      if (role) for (const p of ROLE_PERMS[role]) if (ofKind(p)) held.add(p);
+      if (role) for (const p of ROLE_PERMS[role]) if (onOne(p)) held.add(p);
     }
   return held;
 }

@@ -11,8 +11,10 @@ const onResource = (kind: 'BUCKET' | 'APP' | 'CLUSTER'): GrantScope[] => ['PLATF
 
 /**
  * Every permission with what it allows and where it can be granted. Creating a resource is a
- * team permission (the resource does not exist yet); the other actions on a resource can also
- * be granted on that one resource (a binding or an ACL entry); user management is platform-wide.
+ * team permission (the resource does not exist yet), and so is granting an app to other teams (on
+ * one app it would let its holder grant the app to a team of their own, and so give themselves
+ * every app permission there); the other actions on a resource can also be granted on that one
+ * resource (a binding or an ACL entry); user management is platform-wide.
  */
 export const PERMISSION_CATALOG = [
   { name: 'team:read', description: 'See the team, its members and its resources’ existence.', scopes: TEAMWIDE },
@@ -32,7 +34,7 @@ export const PERMISSION_CATALOG = [
   { name: 'app:lifecycle', description: 'Start, stop, restart and sleep apps; add and remove units.', scopes: onResource('APP') },
   { name: 'app:env:write', description: 'Set and unset env vars and cnames.', scopes: onResource('APP') },
   { name: 'app:env:read-secrets', description: 'Read the values of secret env vars.', scopes: onResource('APP') },
-  { name: 'app:grant', description: 'Grant and revoke other teams’ access to apps.', scopes: onResource('APP') },
+  { name: 'app:grant', description: 'Grant and revoke other teams’ access to the team’s apps.', scopes: TEAMWIDE },
   { name: 'cluster:read', description: 'See clusters, their node pools and operations.', scopes: onResource('CLUSTER') },
   { name: 'cluster:create', description: 'Create clusters in the team.', scopes: TEAMWIDE },
   { name: 'cluster:update', description: 'Rename and upgrade clusters.', scopes: onResource('CLUSTER') },

@@ -3,7 +3,7 @@ import { and, eq, inArray, or, sql, type AnyColumn, type SQL } from 'drizzle-orm
 import { aclEntries, appGrants, memberships, roleBindings, roles } from '../db/schema/index.js';
 import type { Context, Subject } from '../graphql/context.js';
 import { forbidden } from '../graphql/errors.js';
-import { ALL_PERMISSIONS, TEAM_ROLE_PERMISSIONS, isPermission, type Permission, type TeamRoleName } from './permissions.js';
+import { ALL_PERMISSIONS, TEAM_ROLE_PERMISSIONS, grantableAt, isPermission, type Permission, type TeamRoleName } from './permissions.js';
 
 const PLATFORM = '';
 const NONE: ReadonlySet<Permission> = new Set();
@@ -218,10 +218,11 @@ export class Policy {
     if (!this.ctx.viewer || this.isPlatformAdmin()) return team;
     const grants = await this.ctx.loaders.get(resourceGrantsLoader, kind).load(resource.id);
     if (!grants) return team;
-    const prefix = RESOURCE_PERMISSION_PREFIX[kind];
     const perms = new Set(team);
     const granted = [...grants.permissions, ...grants.granteeRoles.flatMap((role) => [...TEAM_ROLE_PERMISSIONS[role]])];
-    for (const p of granted) if (p.startsWith(prefix)) perms.add(p);
+    // A grant on one resource carries only what can be granted there: that kind's actions, not
+    // creating resources or sharing the app with other teams (team permissions).
+    for (const p of granted) if (grantableAt(p, kind)) perms.add(p);
     return this.narrow(perms);
   }
 
@@ -248,7 +249,7 @@ export class Policy {
   resourcesGranting(kind: ResourceKind, idColumn: AnyColumn, teamIdColumn: AnyColumn, permission: Permission): SQL | undefined {
     const subject = this.subject;
     const viaTeam = this.teamsGranting(teamIdColumn, permission);
-    if (!subject || viaTeam === undefined) return viaTeam;
+    if (!subject || viaTeam === undefined || !grantableAt(permission, kind)) return viaTeam;
     if (!this.scopeAllows(permission)) return sql`false`;
     const db = this.ctx.db;
     return or(

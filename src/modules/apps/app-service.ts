@@ -1,4 +1,4 @@
-import { and, count, eq, isNotNull } from 'drizzle-orm';
+import { and, count, eq, isNotNull, or } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Executor } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
@@ -165,11 +165,21 @@ async function moveAppRows(tx: Executor, appId: string, teamId: string): Promise
   await tx.delete(appGrants).where(and(eq(appGrants.appId, appId), eq(appGrants.granteeTeamId, teamId)));
   for (const table of [appProcesses, appUnits, appEnvVars, appCnames, deploys, appGrants])
     await tx.update(table).set({ teamId }).where(eq(table.appId, appId));
-  // Custom roles belong to the old team: bindings of them on the app end with the move (the old
-  // team could otherwise widen its role and so what its holders may do to the moved app).
+  // What belongs to the old team ends with the move: bindings of its custom roles (it could widen
+  // the role, and so what their holders may do to the moved app), and the grants of its service
+  // accounts (they hold only their own team's resources, and the old team controls their tokens).
   await tx
     .delete(roleBindings)
-    .where(and(eq(roleBindings.scope, 'APP'), eq(roleBindings.resourceId, appId), isNotNull(roleBindings.roleId)));
+    .where(
+      and(
+        eq(roleBindings.scope, 'APP'),
+        eq(roleBindings.resourceId, appId),
+        or(isNotNull(roleBindings.roleId), isNotNull(roleBindings.serviceAccountId)),
+      ),
+    );
+  await tx
+    .delete(aclEntries)
+    .where(and(eq(aclEntries.resourceType, 'APP'), eq(aclEntries.resourceId, appId), isNotNull(aclEntries.serviceAccountId)));
   await tx
     .update(roleBindings)
     .set({ teamId })
@@ -194,8 +204,19 @@ export async function deleteApp(ctx: Context, appId: string): Promise<{ app: App
 }
 
 /** tsuru grant: members of the granted team hold their role's app permissions on the app. */
+/**
+ * Granting opens the app to a whole team, so it takes app:grant in the owner team: held on the
+ * app alone (or through a grant), it would let its holder open the app to a team of their own.
+ */
+async function appToShare(ctx: Context, appId: string, action: string): Promise<AppRow> {
+  const app = await ctx.loaders.get(appById).load(appId);
+  if (!app) throw notFound('App');
+  await ctx.policy.require(app.teamId, 'app:grant', action);
+  return app;
+}
+
 export async function grantAppAccess(ctx: Context, appId: string, teamId: string): Promise<{ app: AppRow }> {
-  const app = await appWithPermission(ctx, appId, 'app:grant', 'grant access to this app');
+  const app = await appToShare(ctx, appId, 'grant access to this app');
   return audited(ctx, 'app.grant', async (tx) => {
     const [team] = await tx.select({ id: teams.id, slug: teams.slug }).from(teams).where(eq(teams.id, teamId));
     if (!team) throw notFound('Team');
@@ -212,7 +233,7 @@ export async function grantAppAccess(ctx: Context, appId: string, teamId: string
 }
 
 export async function revokeAppAccess(ctx: Context, appId: string, teamId: string): Promise<{ app: AppRow }> {
-  const app = await appWithPermission(ctx, appId, 'app:grant', 'revoke access to this app');
+  const app = await appToShare(ctx, appId, 'revoke access to this app');
   if (teamId === app.teamId)
     throw userError('teamId', UserErrorCode.NOT_ALLOWED, 'The owner team’s access cannot be revoked; move the app with updateApp instead.');
   return audited(ctx, 'app.revoke', async (tx) => {

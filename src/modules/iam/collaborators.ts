@@ -3,7 +3,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { aclEntries, appGrants, memberships, roleBindings, roles, serviceAccounts, teams, users } from '../../db/schema/index.js';
 import type { Context, ServiceAccountRow, UserRow } from '../../graphql/context.js';
 import { forbidden } from '../../graphql/errors.js';
-import { TEAM_ROLE_PERMISSIONS, isPermission, type TeamRoleName } from '../../iam/permissions.js';
+import { TEAM_ROLE_PERMISSIONS, grantableAt, isPermission, type TeamRoleName } from '../../iam/permissions.js';
 import { bindingPermissions, roleOfBinding, type ResourceKind, type ResourceRef } from '../../iam/policy.js';
 
 export type AccessSourceKind = 'TEAM_ROLE' | 'TEAM_BINDING' | 'GRANTED_TEAM' | 'RESOURCE_BINDING' | 'ACL';
@@ -150,12 +150,14 @@ function collaboratorsLoader(ctx: Context, kind: string) {
           permissions: [a.permission],
         });
     }
+    // As the policy counts them: team-level sources give the kind's actions; sources on the resource
+    // (or through a grant) only what can be granted on one resource.
     const prefix = PREFIX[resourceKind];
+    const counts = (kind: AccessSourceKind, p: string) =>
+      isPermission(p) &&
+      (kind === 'TEAM_ROLE' || kind === 'TEAM_BINDING' ? p.startsWith(prefix) && p !== `${prefix}create` : grantableAt(p, resourceKind));
     const relevant = rows
-      .map((r) => ({
-        ...r,
-        permissions: r.permissions.filter((p) => isPermission(p) && p.startsWith(prefix) && p !== `${prefix}create`).sort(),
-      }))
+      .map((r) => ({ ...r, permissions: r.permissions.filter((p) => counts(r.kind, p)).sort() }))
       .filter((r) => r.permissions.length > 0);
     const userIds = [...new Set(relevant.flatMap((r) => (r.userId ? [r.userId] : [])))];
     const accountIds = [...new Set(relevant.flatMap((r) => (r.serviceAccountId ? [r.serviceAccountId] : [])))];
