@@ -556,7 +556,7 @@ class FlakyProvisioner implements Provisioner {
 }
 
 describe('unexpected errors', () => {
-  it('hand the operation back with a backoff; after maxAttempts it FAILS with a generic message, and a retry finishes it', async () => {
+  it('hand the operation back with a backoff; after maxAttempts it FAILS with a generic message; a retry starts the count again and finishes it', async () => {
     const team = await freshTeam();
     const appId = await createApp(team, 'flaky-app');
     const { operationId } = await deploy(appId);
@@ -584,9 +584,17 @@ describe('unexpected errors', () => {
       ['build', 2],
     ]);
 
+    // A retry gets the full allowance again: one more unexpected error backs off instead of failing.
     expect((await ok(RETRY, { input: { operationId } }, owner.token)).retryOperation.userErrors).toEqual([]);
-    expect(await worker(flaky, { maxAttempts: 2 }).runOnce()).toBe(true);
-    expect((await ok(OPERATION, { id: operationId }, owner.token)).operation).toMatchObject({ status: 'DONE', attempts: 3, error: null });
+    const flakyAgain = new FlakyProvisioner(1);
+    expect(await worker(flakyAgain, { maxAttempts: 2 }).runOnce()).toBe(true);
+    expect(await row(operationId)).toMatchObject({ status: 'RUNNING', attempts: 3, failures: 1, leaseOwner: null, error: null });
+    await server.database.db
+      .update(operations)
+      .set({ leaseExpiresAt: sql`now() - interval '1 millisecond'` })
+      .where(eq(operations.id, dbId(operationId)));
+    expect(await worker(flakyAgain, { maxAttempts: 2 }).runOnce()).toBe(true);
+    expect((await ok(OPERATION, { id: operationId }, owner.token)).operation).toMatchObject({ status: 'DONE', attempts: 4, error: null });
     expect((await ok(DEPLOY_STATUS, { id: operationId }, owner.token)).operation.target).toEqual({ version: 1, status: 'SUCCEEDED' });
   });
 

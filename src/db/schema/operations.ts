@@ -37,6 +37,8 @@ export const operations = pgTable(
     startedAt: at('started_at'),
     finishedAt: at('finished_at'),
     attempts: integer('attempts').notNull().default(0),
+    /** Unexpected errors in a row since the operation was queued or last retried; the worker gives up at its limit. */
+    failures: integer('failures').notNull().default(0),
     leaseOwner: text('lease_owner'),
     leaseExpiresAt: at('lease_expires_at'),
   },

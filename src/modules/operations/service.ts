@@ -69,6 +69,8 @@ export async function retryOperation(ctx: Context, operationId: string): Promise
         finishedAt: null,
         leaseOwner: null,
         leaseExpiresAt: null,
+        // A retried operation gets its full allowance of unexpected errors again.
+        failures: 0,
         updatedAt: new Date(),
       })
       .where(eq(operations.id, operationId))

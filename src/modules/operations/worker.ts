@@ -234,13 +234,11 @@ export class OperationWorker {
       } else if (error instanceof OperationFailure) {
         await this.fail(operation, error.message);
       } else {
-        this.logger.error({ err: error, operationId: operation.id, attempt: operation.attempts }, 'operation step failed unexpectedly');
-        if (operation.attempts >= this.maxAttempts)
-          await this.fail(
-            operation,
-            `An internal error stopped this operation after ${operation.attempts} attempts; retry it with retryOperation.`,
-          );
-        else await this.release(operation.id, Math.min(60_000, 1000 * 2 ** operation.attempts));
+        const failures = operation.failures + 1;
+        this.logger.error({ err: error, operationId: operation.id, failures }, 'operation step failed unexpectedly');
+        if (failures >= this.maxAttempts)
+          await this.fail(operation, `An internal error stopped this operation after ${failures} attempts; retry it with retryOperation.`);
+        else await this.release(operation.id, Math.min(60_000, 1000 * 2 ** failures), failures);
       }
     } finally {
       clearInterval(heartbeat);
@@ -293,12 +291,16 @@ export class OperationWorker {
     }
   }
 
-  /** Hands the operation back: claimable again after `delayMs`. */
-  private async release(operationId: string, delayMs: number): Promise<void> {
+  /** Hands the operation back: claimable again after `delayMs` (recording `failures` after an unexpected error). */
+  private async release(operationId: string, delayMs: number, failures?: number): Promise<void> {
     try {
       await this.database.db
         .update(operations)
-        .set({ leaseOwner: null, leaseExpiresAt: sql`now() + ${delayMs}::int * interval '1 millisecond'` })
+        .set({
+          leaseOwner: null,
+          leaseExpiresAt: sql`now() + ${delayMs}::int * interval '1 millisecond'`,
+          ...(failures ? { failures } : {}),
+        })
         .where(and(eq(operations.id, operationId), eq(operations.leaseOwner, this.id), eq(operations.status, OperationStatus.RUNNING)));
     } catch (error) {
       this.logger.warn({ err: error, operationId }, 'handing an operation back failed; its lease will expire');
