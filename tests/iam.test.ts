@@ -1962,3 +1962,52 @@ describe('moving an app away from a service account’s team (regression)', () =
     expectRefused(await server.gql(READ, {}, botToken), 'app', 'NOT_FOUND', 'App "sa-moving-app" not found.', { app: null });
   });
 });
+
+describe('service accounts and team ownership', () => {
+  it('cannot delete or transfer a team even when bound team:delete and team:transfer', async () => {
+    const team = await newTeam('sa-owned-not', owner.token);
+    const account = await ok(
+      `mutation($input: CreateServiceAccountInput!) { createServiceAccount(input: $input) { serviceAccount { id } ${USER_ERRORS} } }`,
+      { input: { teamId: team.id, name: 'would-be-owner' } },
+      owner.token,
+    );
+    const accountId = account.createServiceAccount.serviceAccount.id;
+    await ok(
+      SET_POLICY,
+      {
+        input: {
+          subject: { type: 'SERVICE_ACCOUNT', id: accountId },
+          scope: { type: 'TEAM', id: team.id },
+          add: { permissions: ['team:read', 'team:delete', 'team:transfer'] },
+        },
+      },
+      owner.token,
+    );
+    const minted = await ok(
+      `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret ${USER_ERRORS} } }`,
+      { input: { name: 'owner-ish', serviceAccountId: accountId } },
+      owner.token,
+    );
+    const botToken = minted.createApiToken.secret as string;
+    expectRefused(
+      await server.gql(
+        `mutation($input: DeleteTeamInput!) { deleteTeam(input: $input) { ${USER_ERRORS} } }`,
+        { input: { teamId: team.id } },
+        botToken,
+      ),
+      'deleteTeam',
+      'FORBIDDEN',
+      'A service account cannot delete teams; only users can.',
+    );
+    expectRefused(
+      await server.gql(
+        `mutation($input: TransferTeamOwnershipInput!) { transferTeamOwnership(input: $input) { ${USER_ERRORS} } }`,
+        { input: { teamId: team.id, newOwnerEmail: outsider.email } },
+        botToken,
+      ),
+      'transferTeamOwnership',
+      'FORBIDDEN',
+      'A service account cannot transfer a team’s ownership; only users can.',
+    );
+  });
+});

@@ -1,7 +1,7 @@
 import { and, count, eq, gt, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import { newSecret, hashSecret } from '../../auth/secrets.js';
-import { requireFullAccess, requireViewer, viewerName } from '../../auth/viewer.js';
+import { requireFullAccess, requireUser, requireViewer, viewerName } from '../../auth/viewer.js';
 import type { Tx } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { invitations, memberships, users } from '../../db/schema/index.js';
@@ -241,6 +241,8 @@ export async function transferTeamOwnership(
   teamId: string,
   rawEmail: unknown,
 ): Promise<{ membership: MembershipRow; previousOwner: MembershipRow }> {
+  // Ownership is a person's: a service account holding team:transfer cannot hand a team over.
+  requireUser(ctx, 'transfer a team’s ownership');
   const { newOwnerEmail } = parseInput(z.object({ newOwnerEmail: fields.email }), { newOwnerEmail: rawEmail });
   await readableTeam(ctx, teamId);
   await ctx.policy.require(teamId, 'team:transfer', 'transfer this team’s ownership');

@@ -1,6 +1,6 @@
 import { and, count, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { requireFullAccess } from '../../auth/viewer.js';
+import { requireFullAccess, requireUser } from '../../auth/viewer.js';
 import type { Tx } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { memberships, teams, users } from '../../db/schema/index.js';
@@ -104,6 +104,8 @@ export async function updateTeam(ctx: Context, teamId: string, rawInput: unknown
 
 /** Deletes a team; refused while it owns resources or has bucket usage this month (Storj's guard). */
 export async function deleteTeam(ctx: Context, teamId: string): Promise<{ deletedTeamId: string; team: TeamRow }> {
+  // Teams are people's: a service account holding team:delete cannot delete its own team.
+  requireUser(ctx, 'delete teams');
   const team = await readableTeam(ctx, teamId);
   await ctx.policy.require(teamId, 'team:delete', 'delete this team');
   return audited(ctx, 'team.delete', async (tx) => {
