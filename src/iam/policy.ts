@@ -100,7 +100,7 @@ export interface ResourceRef {
 }
 
 /** The permissions a grant on an app (to another team) or on one resource can carry. */
-const RESOURCE_PERMISSION_PREFIX: Record<ResourceKind, string> = { APP: 'app:', BUCKET: 'bucket:', CLUSTER: 'cluster:' };
+export const RESOURCE_PERMISSION_PREFIX: Record<ResourceKind, string> = { APP: 'app:', BUCKET: 'bucket:', CLUSTER: 'cluster:' };
 
 interface ResourceGrants {
   /** Permissions bound on the resource or granted by ACL entries. */

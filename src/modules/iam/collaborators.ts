@@ -4,7 +4,7 @@ import { aclEntries, appGrants, memberships, roleBindings, roles, serviceAccount
 import type { Context, ServiceAccountRow, UserRow } from '../../graphql/context.js';
 import { forbidden } from '../../graphql/errors.js';
 import { TEAM_ROLE_PERMISSIONS, grantableAt, isPermission, type TeamRoleName } from '../../iam/permissions.js';
-import { bindingPermissions, roleOfBinding, type ResourceKind, type ResourceRef } from '../../iam/policy.js';
+import { RESOURCE_PERMISSION_PREFIX, bindingPermissions, roleOfBinding, type ResourceKind, type ResourceRef } from '../../iam/policy.js';
 
 export type AccessSourceKind = 'TEAM_ROLE' | 'TEAM_BINDING' | 'GRANTED_TEAM' | 'RESOURCE_BINDING' | 'ACL';
 
@@ -23,8 +23,6 @@ export interface CollaboratorView {
   permissions: string[];
   sources: AccessSourceView[];
 }
-
-const PREFIX: Record<ResourceKind, string> = { BUCKET: 'bucket:', APP: 'app:', CLUSTER: 'cluster:' };
 
 interface Row {
   resourceId: string;
@@ -152,7 +150,7 @@ function collaboratorsLoader(ctx: Context, kind: string) {
     }
     // As the policy counts them: team-level sources give the kind's actions; sources on the resource
     // (or through a grant) only what can be granted on one resource.
-    const prefix = PREFIX[resourceKind];
+    const prefix = RESOURCE_PERMISSION_PREFIX[resourceKind];
     const counts = (kind: AccessSourceKind, p: string) =>
       isPermission(p) &&
       (kind === 'TEAM_ROLE' || kind === 'TEAM_BINDING' ? p.startsWith(prefix) && p !== `${prefix}create` : grantableAt(p, resourceKind));

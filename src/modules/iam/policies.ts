@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, or, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, or, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Executor } from '../../db/client.js';
 import { memberships, roleBindings, roles, serviceAccounts, users } from '../../db/schema/index.js';
@@ -6,15 +6,7 @@ import type { Context, Subject } from '../../graphql/context.js';
 import { forbidden, notFound } from '../../graphql/errors.js';
 import { UserErrorCode, UserErrors, userError, type UserError } from '../../graphql/user-errors.js';
 import { parseInput } from '../../graphql/validation.js';
-import {
-  BUILT_IN_ROLES,
-  PERMISSIONS,
-  builtInRoleById,
-  grantableAt,
-  isPermission,
-  type GrantScope,
-  type Permission,
-} from '../../iam/permissions.js';
+import { PERMISSIONS, builtInRoleById, grantableAt, isPermission, type GrantScope, type Permission } from '../../iam/permissions.js';
 import { heldBy, roleOfBinding } from '../../iam/policy.js';
 import { appById } from '../apps/loaders.js';
 import { bucketById } from '../buckets/loaders.js';
@@ -147,6 +139,8 @@ export async function setIamPolicy(
 
   const errors: UserError[] = [];
   const wanted = new Map<string, typeof roles.$inferSelect>();
+  const roleIds = [...changes.add.roles, ...changes.delete.roles].filter((id) => !builtInRoleById(id));
+  const named = roleIds.length ? await ctx.db.select().from(roles).where(inArray(roles.id, roleIds)) : [];
   for (const [which, list] of [
     ['add', changes.add.roles],
     ['delete', changes.delete.roles],
@@ -165,7 +159,7 @@ export async function setIamPolicy(
         });
         continue;
       }
-      const [role] = await ctx.db.select().from(roles).where(eq(roles.id, roleId));
+      const role = named.find((r) => r.id === roleId);
       const fits = role && (role.scope === 'PLATFORM' ? scope.type === 'PLATFORM' : role.teamId === scope.teamId);
       if (!fits)
         errors.push({
@@ -232,5 +226,3 @@ export async function setIamPolicy(
     };
   });
 }
-
-export { BUILT_IN_ROLES, isNull };

@@ -99,7 +99,7 @@ export async function revokeApiToken(ctx: Context, id: string): Promise<{ token:
   if (ctx.viewer?.credentialId !== id) requireFullAccess(ctx, 'revoke other API tokens');
   const token = await manageableToken(ctx, id);
   if (token.revokedAt) throw userError('id', UserErrorCode.EXPIRED, 'The token is already revoked.');
-  return audited(ctx, 'user.token.revoke', async (tx) => {
+  return audited(ctx, token.serviceAccountId ? 'team.serviceAccount.token.revoke' : 'user.token.revoke', async (tx) => {
     const [revoked] = await tx.update(apiTokens).set({ revokedAt: new Date() }).where(eq(apiTokens.id, id)).returning();
     return { result: { token: revoked }, target: { type: 'ApiToken', id }, teamId: token.teamId };
   });
@@ -114,7 +114,7 @@ export async function regenerateApiToken(ctx: Context, id: string): Promise<{ se
     await requireHoldsAll(ctx, await grantsOf(ctx.db, { type: 'SERVICE_ACCOUNT', id: token.serviceAccountId }), 'regenerate this token');
   const dead = () => userError('id', UserErrorCode.EXPIRED, 'A revoked or expired token cannot be regenerated; create a new one.');
   const secret = newSecret('apiToken');
-  return audited(ctx, 'user.token.regenerate', async (tx) => {
+  return audited(ctx, token.serviceAccountId ? 'team.serviceAccount.token.regenerate' : 'user.token.regenerate', async (tx) => {
     // Checked in the write itself, so a revoke landing meanwhile is not undone.
     const [updated] = await tx
       .update(apiTokens)
