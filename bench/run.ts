@@ -136,14 +136,15 @@ async function seed(database: Database): Promise<void> {
     clusterRows.flatMap((cluster) =>
       Array.from({ length: 5 }, (_, i) => ({
         teamId: cluster.teamId,
-        type: i === 0 ? ('CLUSTER_CREATE' as const) : ('NODE_POOL_SCALE' as const),
+        // A create, then upgrades: both are about the cluster itself.
+        type: i === 0 ? ('CLUSTER_CREATE' as const) : ('CLUSTER_UPDATE' as const),
         resourceType: 'CLUSTER' as const,
         resourceId: cluster.id,
         targetType: 'Cluster',
         targetId: cluster.id,
         status: 'DONE' as const,
         progress: 100,
-        step: 1,
+        step: i === 0 ? 4 : 2,
         attempts: 1,
         createdAt: new Date(Date.now() - (5 - i) * 86400_000),
         finishedAt: new Date(Date.now() - (5 - i) * 86400_000 + 60_000),
