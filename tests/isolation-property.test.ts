@@ -13,6 +13,7 @@ import {
   buckets,
   clusters,
   memberships,
+  nodePools,
   roleBindings,
   roles,
   serviceAccounts,
@@ -37,8 +38,13 @@ import { okResult } from './support/api.js';
  * Team.apps/buckets/clusters/members/serviceAccounts, App.team/cluster/grantedTeams, Bucket.team,
  * Cluster.team/apps; exact viewerPermissions on Team, Bucket, App and Cluster. Each mutation is
  * its own request (a refused one nulls the whole response), so mutations run on a generated
- * sample of (credential, resource) pairs: updateTeam, updateBucket, updateApp, updateCluster,
- * expecting success, FORBIDDEN (readable, permission missing) or NOT_FOUND (not readable).
+ * sample of (credential, resource, mutation) triples, a representative mutation per permission:
+ * on teams updateTeam, inviteMember, createBucket, createApp, createCluster, createServiceAccount
+ * and reading Team.events; updateBucket; on apps updateApp, setEnv, startApp, deployApp and
+ * grantAppAccess (app:grant in the owner team); on clusters updateCluster, scaleNodePool and
+ * createNodePool; each expecting success, FORBIDDEN (readable, permission missing; exact message)
+ * or NOT_FOUND (not readable). They run after the reads (creations show in lists); grants, which
+ * change who reads an app, run last, one at a time, and are recorded in the model as they succeed.
  *
  * Replaying a failure: the failure message prints the shrunk world, what disagreed, and
  * fast-check's seed and path, e.g.
@@ -111,13 +117,13 @@ interface World {
   serviceAccounts: { id: string; name: string; team: number }[];
   roles: { id: string; scope: 'PLATFORM' | 'TEAM'; team: number | null; permissions: Permission[] }[];
   buckets: { id: string; name: string; team: number }[];
-  clusters: { id: string; name: string; team: number }[];
+  clusters: { id: string; name: string; team: number; nodePool: string }[];
   apps: { id: string; name: string; team: number; cluster: number | null; grantees: number[] }[];
   bindings: { subject: Subject; scope: GrantScope; target: number | null; role: number | null; permission: Permission | null }[];
   acls: { subject: Subject; kind: Kind; target: number; permission: Permission }[];
   credentials: { label: string; subject: Subject; kind: 'session' | 'token'; scopes: Permission[] | null; secret: string }[];
-  /** Credential index → indexes (in `everything`) of the resources to mutate with it. */
-  mutations: Map<number, Set<number>>;
+  /** Credential index → the mutations to make with it: a resource (index in `everything`) and which of its mutations. */
+  mutations: Map<number, { resource: number; variant: number }[]>;
 }
 
 const sameSubject = (a: Subject, b: Subject) => a.type === b.type && a.index === b.index;
@@ -258,8 +264,14 @@ const rawWorld = fc.record({
       maxLength: 5,
     },
   ),
-  /** Which (credential, resource) pairs also get a mutation (each is one request, so a sample rather than all). */
-  mutations: fc.array(fc.record({ credential: ix, resource: ix }), { maxLength: 8 }),
+  /**
+   * Which (credential, resource, mutation) triples also get a mutation (each is one request, so a
+   * sample rather than all); `variant` picks one of the resource's mutations (see `mutations`).
+   * Most resources of a world are not readable to a given credential, so `aim` keeps a third of
+   * the picks to resources it can read (1), and a third to mutations the reference refuses with
+   * FORBIDDEN (2: readable, permission missing), when there are any.
+   */
+  mutations: fc.array(fc.record({ credential: ix, resource: ix, variant: ix, aim: fc.nat({ max: 2 }) }), { maxLength: 10 }),
 });
 type RawWorld = typeof rawWorld extends fc.Arbitrary<infer T> ? T : never;
 
@@ -297,7 +309,7 @@ function buildWorld(raw: RawWorld): World {
     });
   }
   raw.buckets.forEach((b, i) => w.buckets.push({ id: randomUUID(), name: `bucket-${i}`, team: b.team % T }));
-  raw.clusters.forEach((c, i) => w.clusters.push({ id: randomUUID(), name: `cluster-${i}`, team: c.team % T }));
+  raw.clusters.forEach((c, i) => w.clusters.push({ id: randomUUID(), name: `cluster-${i}`, team: c.team % T, nodePool: randomUUID() }));
   raw.apps.forEach((a, i) => {
     const team = a.team % T;
     const own = w.clusters.flatMap((c, ci) => (c.team === team ? [ci] : []));
@@ -385,8 +397,32 @@ function buildWorld(raw: RawWorld): World {
   const resourceCount = T + w.buckets.length + w.apps.length + w.clusters.length;
   for (const m of raw.mutations) {
     const credential = m.credential % w.credentials.length;
-    if (!w.mutations.has(credential)) w.mutations.set(credential, new Set());
-    w.mutations.get(credential)!.add(m.resource % resourceCount);
+    const list = w.mutations.get(credential) ?? [];
+    const c = w.credentials[credential];
+    const ref = reference(w, c);
+    let pick = { resource: m.resource % resourceCount, variant: m.variant };
+    if (m.aim === 1) {
+      const readable = everything(w).flatMap((r, k) =>
+        (r.kind === 'TEAM' ? ref.holdsTeam(r.i, 'team:read') : ref.holds(r.kind, r.i, `${PREFIX[r.kind]}read` as Permission)) ? [k] : [],
+      );
+      if (readable.length) pick = { resource: readable[m.resource % readable.length], variant: m.variant };
+    } else if (m.aim === 2) {
+      // Variants 0..14 reach every mutation of every resource (apps: 5 mutations × up to 3 grantee teams); a
+      // kind of mutation first (each as likely), then one of its FORBIDDEN pairs.
+      const forbidden = new Map<MutationKind, { resource: number; variant: number }[]>();
+      for (const variant of range(15))
+        mutations(w, c, variant).forEach((options, resource) => {
+          const { kind, expected } = options[variant % options.length];
+          if (expected === 'FORBIDDEN') forbidden.set(kind, [...(forbidden.get(kind) ?? []), { resource, variant }]);
+        });
+      const kinds = [...forbidden.values()];
+      if (kinds.length) {
+        const pairs = kinds[m.variant % kinds.length];
+        pick = pairs[m.resource % pairs.length];
+      }
+    }
+    if (!list.some((x) => x.resource === pick.resource && x.variant === pick.variant)) list.push(pick);
+    w.mutations.set(credential, list);
   }
   return w;
 }
@@ -412,7 +448,9 @@ function describeWorld(w: World): string {
     ),
     ...w.acls.map((a) => `acl: ${subj(a.subject)} ${a.permission} on ${resourceOf(w, a.kind, a.target).name}`),
     ...w.credentials.map((c) => `${c.label}${c.scopes ? ` scopes [${c.scopes.join(', ')}]` : ''}`),
-    ...[...w.mutations].map(([c, list]) => `${w.credentials[c].label} mutates ${[...list].map((k) => everything(w)[k].name).join(', ')}`),
+    ...[...w.mutations].map(
+      ([c, list]) => `${w.credentials[c].label} runs ${list.map((pick) => pickMutation(w, w.credentials[c], pick).what).join(', ')}`,
+    ),
   ].join('\n  ');
 }
 
@@ -423,7 +461,8 @@ function describeWorld(w: World): string {
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // No operation worker: the operations that mutations queue (deploys, clusters, node pools) stay queued.
+  server = await startTestServer({ operationWorkers: 0 });
 });
 afterAll(() => server?.close());
 
@@ -455,7 +494,10 @@ async function insertWorld(w: World): Promise<void> {
         emailVerifiedAt: now,
       })),
     );
-    await tx.insert(teams).values(w.teams.map((t) => ({ id: t.id, slug: t.slug, name: t.name })));
+    // Limits high enough for the creations the mutations make.
+    await tx
+      .insert(teams)
+      .values(w.teams.map((t) => ({ id: t.id, slug: t.slug, name: t.name, maxApps: 50, maxClusters: 50, maxBuckets: 50 })));
     await tx
       .insert(memberships)
       .values(w.teams.flatMap((t) => [...t.members].map(([u, m]) => ({ id: m.id, teamId: t.id, userId: w.users[u].id, role: m.role }))));
@@ -483,6 +525,19 @@ async function insertWorld(w: World): Promise<void> {
           cidr: `10.${i}.0.0/16`,
           region: 'eu-west-1',
           status: 'READY' as const,
+        })),
+      );
+    // One node pool per cluster, for scaleNodePool.
+    if (w.clusters.length)
+      await tx.insert(nodePools).values(
+        w.clusters.map((c) => ({
+          id: c.nodePool,
+          teamId: w.teams[c.team].id,
+          clusterId: c.id,
+          name: 'default',
+          nodeType: 'standard-2',
+          nodeCount: 1,
+          zone: 'eu-west-1a',
         })),
       );
     if (w.apps.length) {
@@ -718,45 +773,285 @@ function expectedRead(w: World, c: World['credentials'][number]) {
   return { data, errors };
 }
 
-/** One mutation per resource, needing `kind:update` (team:update for teams); the expected outcome. */
-function mutations(w: World, c: World['credentials'][number]) {
+type Outcome = 'OK' | 'FORBIDDEN' | 'NOT_FOUND';
+
+interface Mutation {
+  /** Which mutation (a coverage counter). */
+  kind: MutationKind;
+  what: string;
+  query: string;
+  expected: Outcome;
+  /** The answers that mean "allowed" (data, no errors): a userError after authorization passed counts. */
+  ok: unknown[];
+  /** The answer when refused (FORBIDDEN or NOT_FOUND). */
+  refusal: { data: unknown; errors: Err[] };
+  /** A grant changes who reads the app: grants run after the others, one at a time, and are recorded in the model. */
+  grant?: { app: number; team: number };
+}
+
+const MUTATION_KINDS = [
+  'updateTeam',
+  'inviteMember',
+  'createBucket',
+  'createApp',
+  'createCluster',
+  'createServiceAccount',
+  'Team.events',
+  'updateBucket',
+  'updateApp',
+  'setEnv',
+  'startApp',
+  'deployApp',
+  'grantAppAccess',
+  'updateCluster',
+  'scaleNodePool',
+  'createNodePool',
+] as const;
+type MutationKind = (typeof MUTATION_KINDS)[number];
+
+/** Makes names unique across worlds and credentials (created resources must not collide). */
+let serial = 0;
+
+/**
+ * The mutations of each resource (indexed as in `everything`), a representative one per permission
+ * a resource's checks depend on, with the expected outcome: success, FORBIDDEN (readable,
+ * permission missing) or NOT_FOUND (not readable). Teams: team:update, team:members:manage,
+ * bucket:create, app:create, cluster:create, iam:manage, audit:read; buckets: bucket:update;
+ * apps: app:update, app:env:write, app:lifecycle, app:deploy, app:grant (a team permission in the
+ * app's owner team); clusters: cluster:update, cluster:scale (scaling a pool and adding one).
+ */
+function mutations(w: World, c: World['credentials'][number], variant = 0): Mutation[][] {
   const ref = reference(w, c);
-  const outcome = (readable: boolean, allowed: boolean) =>
-    !readable ? ('NOT_FOUND' as const) : allowed ? ('OK' as const) : ('FORBIDDEN' as const);
-  return [
-    ...w.teams.map((t, i) => ({
-      what: `updateTeam(${t.slug})`,
-      query: `mutation { m: updateTeam(input: { teamId: "${gid.team(w, i)}", description: "checked" }) { team { id } userErrors { code } } }`,
-      ok: { m: { team: { id: gid.team(w, i) }, userErrors: [] } },
-      expected: outcome(ref.holdsTeam(i, 'team:read'), ref.holdsTeam(i, 'team:update')),
-      notFound: 'Team not found.',
-      forbidden: 'You need the team:update permission to update this team.',
-    })),
-    ...w.buckets.map((b, i) => ({
-      what: `updateBucket(${b.name})`,
-      query: `mutation { m: updateBucket(input: { bucketId: "${gid.BUCKET(w, i)}", versioning: true }) { bucket { id } userErrors { code } } }`,
-      ok: { m: { bucket: { id: gid.BUCKET(w, i) }, userErrors: [] } },
-      expected: outcome(ref.holds('BUCKET', i, 'bucket:read'), ref.holds('BUCKET', i, 'bucket:update')),
-      notFound: 'Bucket not found.',
-      forbidden: 'You need the bucket:update permission to update this bucket.',
-    })),
-    ...w.apps.map((a, i) => ({
-      what: `updateApp(${a.name})`,
-      query: `mutation { m: updateApp(input: { appId: "${gid.APP(w, i)}", description: "checked" }) { app { id } userErrors { code } } }`,
-      ok: { m: { app: { id: gid.APP(w, i) }, userErrors: [] } },
-      expected: outcome(ref.holds('APP', i, 'app:read'), ref.holds('APP', i, 'app:update')),
-      notFound: 'App not found.',
-      forbidden: 'You need the app:update permission to update this app.',
-    })),
-    ...w.clusters.map((cl, i) => ({
-      what: `updateCluster(${cl.name})`,
-      query: `mutation { m: updateCluster(input: { clusterId: "${gid.CLUSTER(w, i)}", description: "checked" }) { cluster { id } userErrors { code } } }`,
-      ok: { m: { cluster: { id: gid.CLUSTER(w, i) }, userErrors: [] } },
-      expected: outcome(ref.holds('CLUSTER', i, 'cluster:read'), ref.holds('CLUSTER', i, 'cluster:update')),
-      notFound: 'Cluster not found.',
-      forbidden: 'You need the cluster:update permission to update this cluster.',
-    })),
+  const outcome = (readable: boolean, allowed: boolean): Outcome => (!readable ? 'NOT_FOUND' : allowed ? 'OK' : 'FORBIDDEN');
+  const refusedAt = (expected: Outcome, notFound: string, forbidden: string) => ({
+    data: null,
+    errors: expected === 'OK' ? [] : [{ message: expected === 'NOT_FOUND' ? notFound : forbidden, path: ['m'], code: expected }],
+  });
+  const mutation = (
+    kind: MutationKind,
+    what: string,
+    query: string,
+    [readable, allowed]: [boolean, boolean],
+    ok: unknown[],
+    notFound: string,
+    forbidden: string,
+  ): Mutation => {
+    const expected = outcome(readable, allowed);
+    return { kind, what, query, expected, ok, refusal: refusedAt(expected, notFound, forbidden) };
+  };
+  /** An answer with the payload field and no userErrors, or (authorization passed) one of these userErrors. */
+  const answers = (field: string | null, value: unknown, ...codes: string[]) => [
+    { m: { ...(field ? { [field]: value } : {}), userErrors: [] } },
+    ...codes.map((code) => ({ m: { ...(field ? { [field]: null } : {}), userErrors: [{ code }] } })),
   ];
+  const teamMutations = (i: number): Mutation[] => {
+    const t = w.teams[i];
+    const teamId = gid.team(w, i);
+    const n = ++serial;
+    const needs = (p: Permission): [boolean, boolean] => [ref.holdsTeam(i, 'team:read'), ref.holdsTeam(i, p)];
+    const need = (p: Permission, action: string) => `You need the ${p} permission to ${action}.`;
+    // Nobody invites above their own role: a viewer outside the team (a binding, a service account) cannot invite even a VIEWER.
+    const rank = isAdmin(w, c.subject) || membershipRole(w, c.subject, i) ? 1 : 0;
+    const readable = ref.holdsTeam(i, 'team:read');
+    const events = outcome(readable, ref.holdsTeam(i, 'audit:read'));
+    return [
+      mutation(
+        'updateTeam',
+        `updateTeam(${t.slug})`,
+        `mutation { m: updateTeam(input: { teamId: "${teamId}", description: "checked" }) { team { id } userErrors { code } } }`,
+        needs('team:update'),
+        answers('team', { id: teamId }),
+        'Team not found.',
+        need('team:update', 'update this team'),
+      ),
+      mutation(
+        'inviteMember',
+        `inviteMember(${t.slug})`,
+        `mutation { m: inviteMember(input: { teamId: "${teamId}", email: "invitee-${n}@isolation.test", role: VIEWER }) { invitation { email } userErrors { code } } }`,
+        needs('team:members:manage'),
+        rank
+          ? answers('invitation', { email: `invitee-${n}@isolation.test` })
+          : [{ m: { invitation: null, userErrors: [{ code: 'NOT_ALLOWED' }] } }],
+        'Team not found.',
+        need('team:members:manage', 'manage this team’s members'),
+      ),
+      mutation(
+        'createBucket',
+        `createBucket(${t.slug})`,
+        `mutation { m: createBucket(input: { teamId: "${teamId}", name: "new-bucket-${n}", region: "eu-west-1" }) { bucket { name } userErrors { code } } }`,
+        needs('bucket:create'),
+        answers('bucket', { name: `new-bucket-${n}` }),
+        'Team not found.',
+        need('bucket:create', 'create buckets in this team'),
+      ),
+      mutation(
+        'createApp',
+        `createApp(${t.slug})`,
+        `mutation { m: createApp(input: { teamId: "${teamId}", name: "new-app-${n}", platform: "node" }) { app { name } userErrors { code } } }`,
+        needs('app:create'),
+        answers('app', { name: `new-app-${n}` }),
+        'Team not found.',
+        need('app:create', 'create apps in this team'),
+      ),
+      mutation(
+        'createCluster',
+        `createCluster(${t.slug})`,
+        `mutation { m: createCluster(input: { teamId: "${teamId}", name: "new-cluster-${n}", cidr: "172.${16 + (Math.floor(n / 256) % 16)}.${n % 256}.0/24", region: "eu-west-1", nodePools: [{ name: "default", nodeType: "standard-2", nodeCount: 1 }] }) { cluster { name } userErrors { code } } }`,
+        needs('cluster:create'),
+        answers('cluster', { name: `new-cluster-${n}` }),
+        'Team not found.',
+        need('cluster:create', 'create clusters in this team'),
+      ),
+      mutation(
+        'createServiceAccount',
+        `createServiceAccount(${t.slug})`,
+        `mutation { m: createServiceAccount(input: { teamId: "${teamId}", name: "sa-new-${n}" }) { serviceAccount { name } userErrors { code } } }`,
+        needs('iam:manage'),
+        answers('serviceAccount', { name: `sa-new-${n}` }),
+        'Team not found.',
+        need('iam:manage', 'create service accounts in this team'),
+      ),
+      {
+        kind: 'Team.events',
+        what: `${t.slug}.events`,
+        query: `query { t: team(slug: "${t.slug}") { events(first: 1) { __typename } } }`,
+        expected: events,
+        ok: [{ t: { events: { __typename: 'AuditEventConnection' } } }],
+        refusal:
+          events === 'NOT_FOUND'
+            ? { data: { t: null }, errors: [{ message: `Team "${t.slug}" not found.`, path: ['t'], code: 'NOT_FOUND' }] }
+            : {
+                data: { t: { events: null } },
+                errors: [{ message: need('audit:read', 'see the team’s events'), path: ['t', 'events'], code: 'FORBIDDEN' }],
+              },
+      },
+    ];
+  };
+  const bucketMutations = (i: number): Mutation[] => [
+    mutation(
+      'updateBucket',
+      `updateBucket(${w.buckets[i].name})`,
+      `mutation { m: updateBucket(input: { bucketId: "${gid.BUCKET(w, i)}", versioning: true }) { bucket { id } userErrors { code } } }`,
+      [ref.holds('BUCKET', i, 'bucket:read'), ref.holds('BUCKET', i, 'bucket:update')],
+      answers('bucket', { id: gid.BUCKET(w, i) }),
+      'Bucket not found.',
+      'You need the bucket:update permission to update this bucket.',
+    ),
+  ];
+  const appMutations = (i: number, variant: number): Mutation[] => {
+    const a = w.apps[i];
+    const appId = gid.APP(w, i);
+    const needs = (p: Permission): [boolean, boolean] => [ref.holds('APP', i, 'app:read'), ref.holds('APP', i, p)];
+    const list = [
+      mutation(
+        'updateApp',
+        `updateApp(${a.name})`,
+        `mutation { m: updateApp(input: { appId: "${appId}", description: "checked" }) { app { id } userErrors { code } } }`,
+        needs('app:update'),
+        answers('app', { id: appId }),
+        'App not found.',
+        'You need the app:update permission to update this app.',
+      ),
+      mutation(
+        'setEnv',
+        `setEnv(${a.name})`,
+        `mutation { m: setEnv(input: { appId: "${appId}", variables: [{ name: "CHECKED", value: "1" }], noRestart: true }) { app { id } userErrors { code } } }`,
+        needs('app:env:write'),
+        answers('app', { id: appId }),
+        'App not found.',
+        'You need the app:env:write permission to set environment variables of this app.',
+      ),
+      mutation(
+        'startApp',
+        `startApp(${a.name})`,
+        `mutation { m: startApp(input: { appId: "${appId}" }) { userErrors { code } } }`,
+        needs('app:lifecycle'),
+        // Started already (another credential started it first): authorization passed.
+        answers(null, null, 'INVALID_STATE'),
+        'App not found.',
+        'You need the app:lifecycle permission to start this app.',
+      ),
+      mutation(
+        'deployApp',
+        `deployApp(${a.name})`,
+        `mutation { m: deployApp(input: { appId: "${appId}", image: "registry.example.com/web:1" }) { deploy { status } userErrors { code } } }`,
+        needs('app:deploy'),
+        answers('deploy', { status: 'PENDING' }),
+        'App not found.',
+        'You need the app:deploy permission to deploy this app.',
+      ),
+    ];
+    // Sharing needs app:grant in the app's owner team (a team permission: a grant on the app never carries it).
+    const others = range(w.teams.length).filter((t) => t !== a.team);
+    if (others.length) {
+      const g = others[Math.floor(variant / 5) % others.length];
+      const granted = a.grantees.includes(g);
+      list.push({
+        ...mutation(
+          'grantAppAccess',
+          `grantAppAccess(${a.name} to ${w.teams[g].slug})`,
+          `mutation { m: grantAppAccess(input: { appId: "${appId}", teamId: "${gid.team(w, g)}" }) { app { id } userErrors { code } } }`,
+          [ref.holds('APP', i, 'app:read'), ref.holdsTeam(a.team, 'app:grant')],
+          granted ? [{ m: { app: null, userErrors: [{ code: 'ALREADY_EXISTS' }] } }] : answers('app', { id: appId }),
+          'App not found.',
+          'You need the app:grant permission to grant access to this app.',
+        ),
+        grant: { app: i, team: g },
+      });
+    }
+    return list;
+  };
+  const clusterMutations = (i: number): Mutation[] => {
+    const cl = w.clusters[i];
+    const clusterId = gid.CLUSTER(w, i);
+    const n = ++serial;
+    const needs = (p: Permission): [boolean, boolean] => [ref.holds('CLUSTER', i, 'cluster:read'), ref.holds('CLUSTER', i, p)];
+    return [
+      mutation(
+        'updateCluster',
+        `updateCluster(${cl.name})`,
+        `mutation { m: updateCluster(input: { clusterId: "${clusterId}", description: "checked" }) { cluster { id } userErrors { code } } }`,
+        needs('cluster:update'),
+        answers('cluster', { id: clusterId }),
+        'Cluster not found.',
+        'You need the cluster:update permission to update this cluster.',
+      ),
+      // Both need a READY cluster: once one has queued its operation (no worker runs it), the next gets INVALID_STATE.
+      mutation(
+        'scaleNodePool',
+        `scaleNodePool(${cl.name})`,
+        `mutation { m: scaleNodePool(input: { nodePoolId: "${toGlobalId('NodePool', cl.nodePool)}", nodeCount: 2 }) { userErrors { code } } }`,
+        needs('cluster:scale'),
+        answers(null, null, 'INVALID_STATE'),
+        'NodePool not found.',
+        'You need the cluster:scale permission to change this cluster’s node pools.',
+      ),
+      mutation(
+        'createNodePool',
+        `createNodePool(${cl.name})`,
+        `mutation { m: createNodePool(input: { clusterId: "${clusterId}", name: "pool-${n}", nodeType: "standard-2", nodeCount: 1 }) { userErrors { code } } }`,
+        needs('cluster:scale'),
+        answers(null, null, 'INVALID_STATE'),
+        'Cluster not found.',
+        'You need the cluster:scale permission to add node pools to this cluster.',
+      ),
+    ];
+  };
+  return everything(w).map((r) =>
+    r.kind === 'TEAM'
+      ? teamMutations(r.i)
+      : r.kind === 'BUCKET'
+        ? bucketMutations(r.i)
+        : r.kind === 'APP'
+          ? appMutations(r.i, variant)
+          : clusterMutations(r.i),
+  );
+}
+
+/** The mutation a sampled (resource, variant) pair stands for. */
+function pickMutation(w: World, c: World['credentials'][number], pick: { resource: number; variant: number }): Mutation {
+  const list = mutations(w, c, pick.variant)[pick.resource];
+  return list[pick.variant % list.length];
 }
 
 const errorsOf = (r: GqlResult): Err[] =>
@@ -793,22 +1088,38 @@ async function checkCredential(w: World, query: string, index: number): Promise<
     for (const e of want) if (!gotKeys.has(show(e))) problems.push(`missing error ${show(e)}`);
     for (const e of got) if (!wantKeys.has(show(e))) problems.push(`unexpected error ${show(e)}`);
   }
-  const picked = w.mutations.get(index) ?? new Set();
-  for (const m of mutations(w, c).filter((_, k) => picked.has(k))) {
+  return problems.map((p) => `${c.label}: ${p}`);
+}
+
+/**
+ * Runs the credential's sampled mutations (after the reads: creations show in the lists): either
+ * all but the grants, or only the grants, which change who reads an app and so are recorded in
+ * the model as they succeed.
+ */
+async function checkMutations(w: World, index: number, grants: boolean): Promise<string[]> {
+  const c = w.credentials[index];
+  const problems: string[] = [];
+  for (const pick of w.mutations.get(index) ?? []) {
+    const ref = reference(w, c);
+    const m = pickMutation(w, c, pick);
+    if (!!m.grant !== grants) continue;
     coverage[ref.refused ? 'mutation refused' : (`mutation ${m.expected}` as const)]++;
     const r = await server.gql(m.query, {}, c.secret);
     const errors = errorsOf(r);
-    let want: { data: unknown; errors: Err[] };
+    const got = { data: r.body.data ?? null, errors };
     if (ref.refused) {
       const codes = errors.map((e) => e.code);
-      if (!isDeepStrictEqual(codes, ['UNAUTHENTICATED']) || r.body.data !== null)
+      // A mutation answers data: null; the query (Team.events) its nullable root field null.
+      if (!isDeepStrictEqual(codes, ['UNAUTHENTICATED']) || Object.values(r.body.data ?? {}).some((v) => v !== null))
         problems.push(`${m.what}: expected UNAUTHENTICATED, got ${show(r.body)}`);
       continue;
     }
-    if (m.expected === 'OK') want = { data: m.ok, errors: [] };
-    else want = { data: null, errors: [{ message: m.expected === 'NOT_FOUND' ? m.notFound : m.forbidden, path: ['m'], code: m.expected }] };
-    if (!isDeepStrictEqual({ data: r.body.data ?? null, errors }, want))
-      problems.push(`${m.what}: expected ${m.expected} ${show(want)}, got ${show({ data: r.body.data ?? null, errors })}`);
+    coverage[`${m.kind} ${m.expected}`]++;
+    const wants = m.expected === 'OK' ? m.ok.map((data) => ({ data, errors: [] })) : [m.refusal];
+    if (!wants.some((want) => isDeepStrictEqual(got, want)))
+      problems.push(`${m.what}: expected ${m.expected} ${wants.map(show).join(' or ')}, got ${show(got)}`);
+    else if (m.grant && m.expected === 'OK' && !w.apps[m.grant.app].grantees.includes(m.grant.team))
+      w.apps[m.grant.app].grantees.push(m.grant.team);
   }
   return problems.map((p) => `${c.label}: ${p}`);
 }
@@ -839,6 +1150,11 @@ const coverage = {
   'mutation FORBIDDEN': 0,
   'mutation NOT_FOUND': 0,
   'mutation refused': 0,
+  // Each mutation, allowed and refused both ways.
+  ...(Object.fromEntries(MUTATION_KINDS.flatMap((k) => [`${k} OK`, `${k} FORBIDDEN`, `${k} NOT_FOUND`]).map((k) => [k, 0])) as Record<
+    `${MutationKind} ${Outcome}`,
+    number
+  >),
 };
 
 /** Counts the cases one credential exercises (the reference's view). */
@@ -898,11 +1214,14 @@ async function checkWorld(raw: RawWorld): Promise<void> {
   if (VERBOSE) console.log(`world ${worlds}:\n  ${describeWorld(w)}`);
   await insertWorld(w);
   const query = readQuery(w);
+  const described = describeWorld(w);
   const problems: string[] = [];
-  // Credentials are checked concurrently (they only read, and mutate descriptions and versioning).
+  // Credentials are checked concurrently: first the reads, then the mutations but grants (they create resources,
+  // and change descriptions, settings and states, never who may do what), then the grants one at a time.
   for (const list of await Promise.all(w.credentials.map((_, i) => checkCredential(w, query, i)))) problems.push(...list);
-  if (problems.length)
-    throw new Error(`The API disagrees with the reference in this world:\n  ${describeWorld(w)}\n\n${problems.join('\n')}`);
+  for (const list of await Promise.all(w.credentials.map((_, i) => checkMutations(w, i, false)))) problems.push(...list);
+  for (const i of range(w.credentials.length)) problems.push(...(await checkMutations(w, i, true)));
+  if (problems.length) throw new Error(`The API disagrees with the reference in this world:\n  ${described}\n\n${problems.join('\n')}`);
 }
 
 describe('isolation: a model-based property test', () => {
