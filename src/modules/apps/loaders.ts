@@ -4,6 +4,7 @@ import { containsPattern } from '../../db/like.js';
 import { appCnames, appEnvVars, appGrants, appProcesses, appUnits, apps, deploys, teams } from '../../db/schema/index.js';
 import { OrderDirection, defineConnection } from '../../graphql/connection.js';
 import type { Context } from '../../graphql/context.js';
+import { inReadableTeamWithSlug } from '../teams/loaders.js';
 import { byKeys, groupByKeys } from '../../graphql/loaders.js';
 import type { AppConnectionArgs, AppRow, DeployRow, EnvVarRow, ProcessRow, UnitRow } from './types.js';
 
@@ -119,16 +120,7 @@ function appFilter(ctx: Context, args: AppConnectionArgs): SQL | undefined {
   if (!f) return undefined;
   return and(
     f.name ? ilike(apps.name, containsPattern(f.name)) : undefined,
-    // Only teams the viewer can read: a grantee must not learn the owner's slug by filtering.
-    f.teamSlug
-      ? inArray(
-          apps.teamId,
-          ctx.db
-            .select({ id: teams.id })
-            .from(teams)
-            .where(and(eq(teams.slug, f.teamSlug), ctx.policy.teamsGranting(teams.id))),
-        )
-      : undefined,
+    f.teamSlug ? inReadableTeamWithSlug(ctx, apps.teamId, f.teamSlug) : undefined,
     f.platform ? eq(apps.platform, f.platform) : undefined,
     f.pool ? eq(apps.pool, f.pool) : undefined,
     f.state ? eq(apps.state, f.state) : undefined,

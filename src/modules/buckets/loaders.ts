@@ -1,9 +1,10 @@
 import DataLoader from 'dataloader';
 import { and, asc, eq, getTableColumns, gte, ilike, inArray, lte } from 'drizzle-orm';
 import { containsPattern } from '../../db/like.js';
-import { bucketUsage, buckets, teams } from '../../db/schema/index.js';
+import { bucketUsage, buckets } from '../../db/schema/index.js';
 import { OrderDirection, defineConnection } from '../../graphql/connection.js';
 import type { Context } from '../../graphql/context.js';
+import { inReadableTeamWithSlug } from '../teams/loaders.js';
 import { byKeys, groupByKeys } from '../../graphql/loaders.js';
 import type { BucketConnectionArgs, BucketRow, BucketUsageRow } from './types.js';
 
@@ -35,15 +36,7 @@ function bucketFilter(ctx: Context, args: BucketConnectionArgs) {
   if (!f) return undefined;
   return and(
     f.name ? ilike(buckets.name, containsPattern(f.name)) : undefined,
-    f.teamSlug
-      ? inArray(
-          buckets.teamId,
-          ctx.db
-            .select({ id: teams.id })
-            .from(teams)
-            .where(and(eq(teams.slug, f.teamSlug), ctx.policy.teamsGranting(teams.id))),
-        )
-      : undefined,
+    f.teamSlug ? inReadableTeamWithSlug(ctx, buckets.teamId, f.teamSlug) : undefined,
     f.region ? eq(buckets.region, f.region) : undefined,
     f.visibility ? eq(buckets.visibility, f.visibility) : undefined,
   );

@@ -6,11 +6,9 @@ import type { Context, Subject } from '../../graphql/context.js';
 import { UserErrorCode, UserErrors, type UserError } from '../../graphql/user-errors.js';
 import { grantableAt, isPermission, type Permission } from '../../iam/permissions.js';
 import { heldBy, type ResourceKind } from '../../iam/policy.js';
-import { appById } from '../apps/loaders.js';
-import { bucketById } from '../buckets/loaders.js';
-import { clusterById } from '../clusters/loaders.js';
 import { audited } from '../events/audit.js';
 import { subjectFacts } from './policies.js';
+import { RESOURCE_NODE_TYPE, readableResource } from './resources.js';
 
 export type AclEntryRow = typeof aclEntries.$inferSelect;
 
@@ -22,8 +20,6 @@ export interface AclItem {
 
 export const MAX_ACL_ITEMS = 100;
 
-const RESOURCE_LOADERS = { BUCKET: bucketById, APP: appById, CLUSTER: clusterById } as const;
-const KIND_NAMES: Record<ResourceKind, string> = { BUCKET: 'bucket', APP: 'app', CLUSTER: 'cluster' };
 const ARTICLES: Record<ResourceKind, string> = { BUCKET: 'a', APP: 'an', CLUSTER: 'a' };
 
 /** SQL condition: the entry is this item's, for the subject. */
@@ -61,9 +57,7 @@ async function checkItems(
   const errors: UserError[] = [];
   const teamIds: string[] = [];
   const seen = new Map<string, number>();
-  const resources = await Promise.all(
-    items.map((item) => ctx.loaders.get(RESOURCE_LOADERS[item.resourceType] as typeof bucketById).load(item.resourceId)),
-  );
+  const resources = await Promise.all(items.map((item) => readableResource(ctx, item.resourceType, item.resourceId)));
   const checks = await Promise.all(
     resources.map(async (resource, i) =>
       resource
@@ -78,7 +72,7 @@ async function checkItems(
     const fail = (code: UserErrorCode, message: string, field = 'permission') =>
       errors.push({ field: ['input', 'items', String(i), field], code, message: `items[${i}]: ${message}` });
     const resource = resources[i];
-    const kind = KIND_NAMES[item.resourceType];
+    const kind = RESOURCE_NODE_TYPE[item.resourceType].toLowerCase();
     const key = `${item.resourceType}/${item.resourceId}/${item.permission}`;
     if (seen.has(key)) return fail(UserErrorCode.INVALID, `repeats items[${seen.get(key)}].`);
     seen.set(key, i);

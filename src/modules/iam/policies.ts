@@ -8,12 +8,10 @@ import { UserErrorCode, UserErrors, userError, type UserError } from '../../grap
 import { parseInput } from '../../graphql/validation.js';
 import { PERMISSIONS, builtInRoleById, grantableAt, isPermission, type GrantScope, type Permission } from '../../iam/permissions.js';
 import { heldBy, roleOfBinding } from '../../iam/policy.js';
-import { appById } from '../apps/loaders.js';
-import { bucketById } from '../buckets/loaders.js';
-import { clusterById } from '../clusters/loaders.js';
 import { audited } from '../events/audit.js';
 import { readableTeam } from '../teams/team-service.js';
 import { requireHoldsAll, type ScopeRef } from './grants.js';
+import { RESOURCE_NODE_TYPE, readableResource } from './resources.js';
 import { BUILT_IN_VIEWS, viewOfRole, type RoleView } from './roles.js';
 
 export interface IamPolicyView {
@@ -34,15 +32,16 @@ export function scopeIdProblem(type: GrantScope, hasId: boolean): { code: UserEr
   return null;
 }
 
-/** The scope named by the client, when the viewer can read it (NOT_FOUND otherwise, as for any unreadable object). */
+/**
+ * The scope named by the client, when the viewer can read it (NOT_FOUND otherwise, as for any
+ * unreadable object). The resolvers have refused a missing or extra id already (scopeIdProblem).
+ */
 export async function resolveScope(ctx: Context, type: GrantScope, id: string | null): Promise<ScopeRef> {
-  const problem = scopeIdProblem(type, id !== null);
-  if (problem) throw userError(['input', 'scope', 'id'], problem.code, `scope.id ${problem.message}.`);
-  if (type === 'PLATFORM' || id === null) return { type, teamId: null, resourceId: null };
+  if (type === 'PLATFORM') return { type, teamId: null, resourceId: null };
+  if (id === null) throw new Error(`the ${type} scope needs an id; resolvers check it with scopeIdProblem`);
   if (type === 'TEAM') return { type, teamId: (await readableTeam(ctx, id)).id, resourceId: null };
-  const loader = { BUCKET: bucketById, APP: appById, CLUSTER: clusterById }[type];
-  const resource = await ctx.loaders.get(loader as typeof bucketById).load(id);
-  if (!resource) throw notFound(type === 'BUCKET' ? 'Bucket' : type === 'APP' ? 'App' : 'Cluster');
+  const resource = await readableResource(ctx, type, id);
+  if (!resource) throw notFound(RESOURCE_NODE_TYPE[type]);
   return { type, teamId: resource.teamId, resourceId: resource.id };
 }
 

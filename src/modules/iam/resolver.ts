@@ -13,6 +13,7 @@ import { loadNode } from '../../graphql/node-registry.js';
 import { userById } from '../users/loaders.js';
 import { User } from '../users/types.js';
 import * as acl from './acl.js';
+import { RESOURCE_NODE_TYPE } from './resources.js';
 import { aclEntriesOfSubject, aclEntryById, customRoleById, customRoles } from './loaders.js';
 import * as policies from './policies.js';
 import * as roles from './roles.js';
@@ -51,7 +52,7 @@ async function roleById(ctx: Context, id: string): Promise<roles.RoleView | null
 
 registerNodeType('Role', roleById);
 
-const SCOPE_NODE_TYPE: Record<Exclude<GrantScope, 'PLATFORM'>, string> = { TEAM: 'Team', BUCKET: 'Bucket', APP: 'App', CLUSTER: 'Cluster' };
+const SCOPE_NODE_TYPE: Record<Exclude<GrantScope, 'PLATFORM'>, string> = { TEAM: 'Team', ...RESOURCE_NODE_TYPE };
 
 /** The database id of a subject named by global ID. */
 export function subjectOf(input: SubjectInput, field: string): Subject {
@@ -184,8 +185,6 @@ export class IamPolicyResolver {
 }
 
 registerNodeType('AclEntry', (ctx, id) => ctx.loaders.get(aclEntryById).load(id));
-
-const RESOURCE_NODE_TYPE = { BUCKET: 'Bucket', APP: 'App', CLUSTER: 'Cluster' } as const;
 
 @ArgsType()
 export class AclEntryConnectionArgs extends ConnectionArgs {

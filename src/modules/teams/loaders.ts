@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { containsPattern } from '../../db/like.js';
-import { and, eq, getTableColumns, gt, ilike, inArray, isNotNull, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, gt, ilike, inArray, isNotNull, lte, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { invitations, memberships, teams, users } from '../../db/schema/index.js';
 import type { Context } from '../../graphql/context.js';
 import { anyOf } from '../../iam/policy.js';
@@ -190,3 +190,17 @@ export const invitationsOfUser = defineConnection({
   defaultOrder: { field: 'CREATED_AT', direction: OrderDirection.DESC },
   where: (_ctx, args: InvitationConnectionArgs) => invitationStatusFilter(args.status ?? InvitationStatus.PENDING),
 });
+
+/**
+ * SQL condition for lists filtered by a team's slug: the row's team is that team and the viewer can
+ * read it (a grantee must not learn an owner team's slug by filtering on it).
+ */
+export function inReadableTeamWithSlug(ctx: Context, teamIdColumn: AnyColumn, slug: string): SQL {
+  return inArray(
+    teamIdColumn,
+    ctx.db
+      .select({ id: teams.id })
+      .from(teams)
+      .where(and(eq(teams.slug, slug), ctx.policy.teamsGranting(teams.id))),
+  );
+}
