@@ -36,6 +36,7 @@ import {
   users,
 } from '../src/db/schema/index.js';
 import { hashSecret, newSecret } from '../src/auth/secrets.js';
+import { permissionsGrantableAt } from '../src/iam/permissions.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -232,6 +233,7 @@ async function seed(database: Database): Promise<void> {
         teamId: app.teamId,
         appId: app.id,
         granteeTeamId: teamRows[(Math.floor((i * 5) / APPS_PER_TEAM) + 1) % TEAMS].id,
+        permissions: permissionsGrantableAt('APP'),
       })),
     4000,
     (batch) => db.insert(appGrants).values(batch),

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appEnvVars, appGrants, appProcesses, appUnits, apps, deploys, memberships, teams, users } from '../src/db/schema/index.js';
+import { permissionsGrantableAt } from '../src/iam/permissions.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { okResult as ok } from './support/api.js';
 
@@ -107,8 +108,10 @@ async function world(email: string, role: 'MEMBER' | 'VIEWER', teamCount: number
       const index = made.findIndex((t) => t.id === a.teamId);
       const neighbour = made[(index + 1) % made.length];
       return [
-        ...(neighbour.id === a.teamId ? [] : [{ teamId: a.teamId, appId: a.id, granteeTeamId: neighbour.id }]),
-        { teamId: a.teamId, appId: a.id, granteeTeamId: foreignTeam.id },
+        ...(neighbour.id === a.teamId
+          ? []
+          : [{ teamId: a.teamId, appId: a.id, granteeTeamId: neighbour.id, permissions: permissionsGrantableAt('APP') }]),
+        { teamId: a.teamId, appId: a.id, granteeTeamId: foreignTeam.id, permissions: permissionsGrantableAt('APP') },
       ];
     }),
   );
@@ -254,7 +257,13 @@ describe('apps { team viewerPermissions env { name value } } with secrets presen
       .where(eq(apps.teamId, granted.teams[0].id));
     await server.database.db
       .insert(appGrants)
-      .values(appIds.flatMap((a) => foreignTeams.slice(1).map((t) => ({ teamId: a.teamId, appId: a.id, granteeTeamId: t.id }))));
+      .values(
+        appIds.flatMap((a) =>
+          foreignTeams
+            .slice(1)
+            .map((t) => ({ teamId: a.teamId, appId: a.id, granteeTeamId: t.id, permissions: permissionsGrantableAt('APP') })),
+        ),
+      );
     const r = await server.gql(query, {}, granted.token);
     const list = ok(r).apps.nodes;
     expect(list).toHaveLength(5);

@@ -62,20 +62,18 @@ async function world(
       ),
     )
     .returning({ id: clusters.id, teamId: clusters.teamId });
-  await db
-    .insert(nodePools)
-    .values(
-      clusterRows.flatMap((c) =>
-        POOLS.map((pool, i) => ({
-          teamId: c.teamId,
-          clusterId: c.id,
-          name: pool,
-          nodeType: 'standard-2',
-          nodeCount: i + 1,
-          zone: 'eu-west-1a',
-        })),
-      ),
-    );
+  await db.insert(nodePools).values(
+    clusterRows.flatMap((c) =>
+      POOLS.map((pool, i) => ({
+        teamId: c.teamId,
+        clusterId: c.id,
+        name: pool,
+        nodeType: 'standard-2',
+        nodeCount: i + 1,
+        zone: 'eu-west-1a',
+      })),
+    ),
+  );
   await db.insert(operations).values(
     clusterRows.flatMap((c) =>
       Array.from({ length: OPERATIONS_PER_CLUSTER }, () => ({

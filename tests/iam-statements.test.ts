@@ -34,7 +34,10 @@ async function world(name: string, teamCount: number, aclCount: number): Promise
   const appRow = (teamId: string) => ({ teamId, name: `a-${++serial}`, platform: 'node', plan: 'small', pool: 'default' });
   await db.insert(apps).values(mine.flatMap((t) => Array.from({ length: APPS_PER_TEAM }, () => appRow(t.id))));
   await db.insert(buckets).values(mine.map((t) => ({ teamId: t.id, name: `b-${++serial}`, region: 'eu-west-1' })));
-  const [foreign] = await db.insert(teams).values({ slug: `${name}-foreign`, name: 'Foreign' }).returning({ id: teams.id });
+  const [foreign] = await db
+    .insert(teams)
+    .values({ slug: `${name}-foreign`, name: 'Foreign' })
+    .returning({ id: teams.id });
   const shared = await db
     .insert(apps)
     .values(Array.from({ length: Math.ceil(aclCount / 2) }, () => appRow(foreign.id)))

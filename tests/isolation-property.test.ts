@@ -22,7 +22,7 @@ import {
   users,
 } from '../src/db/schema/index.js';
 import { toGlobalId } from '../src/graphql/relay.js';
-import { PERMISSIONS, grantableAt, type GrantScope, type Permission } from '../src/iam/permissions.js';
+import { PERMISSIONS, grantableAt, permissionsGrantableAt, type GrantScope, type Permission } from '../src/iam/permissions.js';
 import { okResult } from './support/api.js';
 
 /**
@@ -553,7 +553,12 @@ async function insertWorld(w: World): Promise<void> {
         })),
       );
       const grants = w.apps.flatMap((a) =>
-        a.grantees.map((g) => ({ teamId: w.teams[a.team].id, appId: a.id, granteeTeamId: w.teams[g].id })),
+        a.grantees.map((g) => ({
+          teamId: w.teams[a.team].id,
+          appId: a.id,
+          granteeTeamId: w.teams[g].id,
+          permissions: permissionsGrantableAt('APP'),
+        })),
       );
       if (grants.length) await tx.insert(appGrants).values(grants);
     }

@@ -1,6 +1,7 @@
 import { and, count, eq, inArray, isNull } from 'drizzle-orm';
 import { hashPassword } from '../auth/passwords.js';
 import { hashSecret, newSecret } from '../auth/secrets.js';
+import { permissionsGrantableAt } from '../iam/permissions.js';
 import type { Db, Executor } from './client.js';
 import {
   apiTokens,
@@ -199,7 +200,12 @@ async function seedDemoApps(tx: Executor, team: (slug: string) => string, user: 
     });
   }
   await tx.insert(appCnames).values({ teamId: team('acme'), appId: app('acme-web').id, hostname: 'shop.acme.example' });
-  await tx.insert(appGrants).values({ teamId: team('acme'), appId: app('acme-api').id, granteeTeamId: team('globex') });
+  await tx.insert(appGrants).values({
+    teamId: team('acme'),
+    appId: app('acme-api').id,
+    granteeTeamId: team('globex'),
+    permissions: permissionsGrantableAt('APP'),
+  });
 }
 
 /** Buckets with three months of daily usage, so usage charts have something to draw. */

@@ -53,6 +53,9 @@ export type Permission = (typeof PERMISSION_CATALOG)[number]['name'];
 export const grantableAt = (permission: Permission, scope: GrantScope): boolean =>
   (PERMISSION_CATALOG.find((p) => p.name === permission)!.scopes as readonly GrantScope[]).includes(scope);
 
+/** Every permission that can be granted at the scope, in catalog order. */
+export const permissionsGrantableAt = (scope: GrantScope): Permission[] => PERMISSIONS.filter((p) => grantableAt(p, scope));
+
 export const isPermission = (value: string): value is Permission => (PERMISSIONS as readonly string[]).includes(value);
 
 export type TeamRoleName = 'OWNER' | 'ADMIN' | 'MEMBER' | 'VIEWER';

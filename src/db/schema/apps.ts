@@ -131,11 +131,18 @@ export const appGrants = pgTable(
     granteeTeamId: uuid('grantee_team_id')
       .notNull()
       .references(() => teams.id, { onDelete: 'cascade' }),
+    /**
+     * What the grant can carry: the app permissions its granter held when sharing. The grantee
+     * team's members get their membership role's permissions within this set.
+     */
+    permissions: text('permissions').array().notNull(),
+    grantedById: uuid('granted_by_id').references(() => users.id, { onDelete: 'set null' }),
   },
   (t) => [
     uniqueIndex('app_grants_app_grantee_key').on(t.appId, t.granteeTeamId),
     index('app_grants_grantee_idx').on(t.granteeTeamId),
     index('app_grants_team_idx').on(t.teamId),
+    index('app_grants_granted_by_idx').on(t.grantedById),
   ],
 );
 

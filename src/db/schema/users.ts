@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, check, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { at, rowBase } from './common.js';
 import { platformRole, userStatus } from './enums.js';
 import { teamOwned, teams } from './teams.js';
@@ -68,12 +68,15 @@ export const apiTokens = pgTable(
     expiresAt: at('expires_at'),
     lastUsedAt: at('last_used_at'),
     revokedAt: at('revoked_at'),
+    /** Who minted it: for service-account tokens, the member whose removal from the team revokes it. */
+    createdById: uuid('created_by_id').references((): AnyPgColumn => users.id, { onDelete: 'set null' }),
   },
   (t) => [
     uniqueIndex('api_tokens_secret_hash_key').on(t.secretHash),
     index('api_tokens_user_id_idx').on(t.userId, t.createdAt, t.id),
     index('api_tokens_service_account_id_idx').on(t.serviceAccountId),
     index('api_tokens_team_id_idx').on(t.teamId),
+    index('api_tokens_created_by_idx').on(t.createdById),
     check('api_tokens_one_subject', sql`(${t.userId} is null) <> (${t.serviceAccountId} is null)`),
   ],
 );
@@ -85,6 +88,8 @@ export const passwordResets = pgTable(
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
+    /** The address the token was mailed to: it proves only that one, so it is void once the account's email changes. */
+    email: text('email').notNull().default(''),
     tokenHash: text('token_hash').notNull(),
     expiresAt: at('expires_at').notNull(),
     usedAt: at('used_at'),

@@ -217,6 +217,8 @@ async function appToShare(ctx: Context, appId: string, action: string): Promise<
 
 export async function grantAppAccess(ctx: Context, appId: string, teamId: string): Promise<{ app: AppRow }> {
   const app = await appToShare(ctx, appId, 'grant access to this app');
+  // Read before the transaction: on PGlite's one connection a read outside it would wait forever.
+  const carried = await ctx.policy.resourceActions('APP', app);
   return audited(ctx, 'app.grant', async (tx) => {
     const [team] = await tx.select({ id: teams.id, slug: teams.slug }).from(teams).where(eq(teams.id, teamId));
     if (!team) throw notFound('Team');
@@ -224,7 +226,13 @@ export async function grantAppAccess(ctx: Context, appId: string, teamId: string
       throw userError('teamId', UserErrorCode.ALREADY_EXISTS, `Team ${team.slug} owns the app and has access already.`);
     const [inserted] = await tx
       .insert(appGrants)
-      .values({ teamId: app.teamId, appId, granteeTeamId: teamId })
+      .values({
+        teamId: app.teamId,
+        appId,
+        granteeTeamId: teamId,
+        permissions: carried,
+        grantedById: ctx.viewer!.user?.id ?? null,
+      })
       .onConflictDoNothing()
       .returning();
     if (!inserted) throw userError('teamId', UserErrorCode.ALREADY_EXISTS, `Team ${team.slug} already has access to ${app.name}.`);
