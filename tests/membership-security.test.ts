@@ -357,12 +357,28 @@ async function auditData(kind: string) {
   return event.data as Record<string, unknown>;
 }
 
-/** The former admin, if still a user, reaches neither the team nor its app. */
+/** The former admin reaches neither the team nor its app: no iam:manage, no app:delete, no secret values. */
 async function expectLockedOut(p: Paths) {
   const team = await server.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: p.team.id }, p.adm.token);
   expect(team.body.data?.node ?? null).toBeNull();
   const app = await server.gql(APP_VIEW, { id: p.app }, p.adm.token);
   expect(app.body.data?.node ?? null).toBeNull();
+  expectRefused(
+    await server.gql(
+      `mutation($input: CreateServiceAccountInput!) { createServiceAccount(input: $input) { ${USER_ERRORS} } }`,
+      { input: { teamId: p.team.id, name: 'back-door' } },
+      p.adm.token,
+    ),
+    'createServiceAccount',
+    'NOT_FOUND',
+    'Team not found.',
+  );
+  const deleted = await server.gql(
+    `mutation($input: DeleteAppInput!) { deleteApp(input: $input) { deletedAppId ${USER_ERRORS} } }`,
+    { input: { appId: p.app } },
+    p.adm.token,
+  );
+  expect(codes(deleted)).toEqual(['NOT_FOUND']);
 }
 
 describe('item 8: leaving a team ends every path the member set up there', () => {
