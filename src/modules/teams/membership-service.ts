@@ -154,45 +154,43 @@ export async function acceptInvitation(
       'This invitation is no longer valid: it expired, was revoked or was already used. Ask for a new one.',
     );
   const alreadyMember = () => userError(null, UserErrorCode.TAKEN, 'You are already a member of this team.');
-  try {
-    return await audited(ctx, 'team.member.join', async (tx) => {
-      const [invitation] = await tx
-        .select()
-        .from(invitations)
-        .where(by.token ? eq(invitations.tokenHash, hashSecret(by.token)) : eq(invitations.id, by.invitationId!))
-        .for('update');
-      // By id, only the addressee may accept, once they proved the address is theirs; anything else
-      // is indistinguishable from "no such invitation".
-      if (!invitation || (!by.token && (invitation.email !== viewer.user.email || !viewer.user.emailVerifiedAt))) {
-        if (by.token) throw expired();
-        throw notFound('Invitation');
-      }
-      if (invitation.status !== 'PENDING' || invitation.expiresAt <= new Date()) throw expired();
-      const [existing] = await tx
-        .select({ id: memberships.id })
-        .from(memberships)
-        .where(and(eq(memberships.teamId, invitation.teamId), eq(memberships.userId, viewer.user.id)));
-      if (existing) throw alreadyMember();
-      const [membership] = await tx
-        .insert(memberships)
-        .values({ teamId: invitation.teamId, userId: viewer.user.id, role: invitation.role })
-        .returning();
-      await tx
-        .update(invitations)
-        .set({ status: 'ACCEPTED', acceptedById: viewer.user.id, respondedAt: new Date() })
-        .where(eq(invitations.id, invitation.id));
-      return {
-        result: { membership },
-        target: { type: 'Membership', id: membership.id },
-        teamId: invitation.teamId,
-        data: { invitationId: toGlobalId('Invitation', invitation.id), role: invitation.role },
-      };
-    });
-  } catch (error) {
+  return audited(ctx, 'team.member.join', async (tx) => {
+    const [invitation] = await tx
+      .select()
+      .from(invitations)
+      .where(by.token ? eq(invitations.tokenHash, hashSecret(by.token)) : eq(invitations.id, by.invitationId!))
+      .for('update');
+    // By id, only the addressee may accept, once they proved the address is theirs; anything else
+    // is indistinguishable from "no such invitation".
+    if (!invitation || (!by.token && (invitation.email !== viewer.user.email || !viewer.user.emailVerifiedAt))) {
+      if (by.token) throw expired();
+      throw notFound('Invitation');
+    }
+    if (invitation.status !== 'PENDING' || invitation.expiresAt <= new Date()) throw expired();
+    const [existing] = await tx
+      .select({ id: memberships.id })
+      .from(memberships)
+      .where(and(eq(memberships.teamId, invitation.teamId), eq(memberships.userId, viewer.user.id)));
+    if (existing) throw alreadyMember();
+    const [membership] = await tx
+      .insert(memberships)
+      .values({ teamId: invitation.teamId, userId: viewer.user.id, role: invitation.role })
+      .returning();
+    await tx
+      .update(invitations)
+      .set({ status: 'ACCEPTED', acceptedById: viewer.user.id, respondedAt: new Date() })
+      .where(eq(invitations.id, invitation.id));
+    return {
+      result: { membership },
+      target: { type: 'Membership', id: membership.id },
+      teamId: invitation.teamId,
+      data: { invitationId: toGlobalId('Invitation', invitation.id), role: invitation.role },
+    };
+  }).catch((error) => {
     // Two invitations to one team accepted at once: the second insert meets the first's membership.
     if (isUniqueViolation(error, 'memberships_team_user_key')) throw alreadyMember();
     throw error;
-  }
+  });
 }
 
 /** Withdraws an invitation (team managers) or declines it (the invitee). */
