@@ -872,8 +872,8 @@ function mutations(w: World, c: World['credentials'][number], variant = 0): Muta
     const n = ++serial;
     const needs = (p: Permission): [boolean, boolean] => [ref.holdsTeam(i, 'team:read'), ref.holdsTeam(i, p)];
     const need = (p: Permission, action: string) => `You need the ${p} permission to ${action}.`;
-    // Nobody invites above their own role: a viewer outside the team (a binding, a service account) cannot invite even a VIEWER.
-    const rank = isAdmin(w, c.subject) || membershipRole(w, c.subject, i) ? 1 : 0;
+    // Nobody invites to a role holding more than they hold in the team, token scopes applied.
+    const mayInviteViewer = ROLE_PERMS.VIEWER.every((p) => ref.holdsTeam(i, p));
     const readable = ref.holdsTeam(i, 'team:read');
     const events = outcome(readable, ref.holdsTeam(i, 'audit:read'));
     return [
@@ -891,7 +891,7 @@ function mutations(w: World, c: World['credentials'][number], variant = 0): Muta
         `inviteMember(${t.slug})`,
         `mutation { m: inviteMember(input: { teamId: "${teamId}", email: "invitee-${n}@isolation.test", role: VIEWER }) { invitation { email } userErrors { code } } }`,
         needs('team:members:manage'),
-        rank
+        mayInviteViewer
           ? answers('invitation', { email: `invitee-${n}@isolation.test` })
           : [{ m: { invitation: null, userErrors: [{ code: 'NOT_ALLOWED' }] } }],
         'Team not found.',

@@ -10,21 +10,45 @@ import { forbidden, notFound } from '../../graphql/errors.js';
 import { toGlobalId } from '../../graphql/relay.js';
 import { UserErrorCode, userError } from '../../graphql/user-errors.js';
 import { fields, parseInput } from '../../graphql/validation.js';
-import { TEAM_ROLE_RANK } from '../../iam/permissions.js';
+import { TEAM_ROLE_PERMISSIONS, type Permission, type TeamRoleName } from '../../iam/permissions.js';
 import { audited } from '../events/audit.js';
+import { endPathsSetUpBy } from './departure.js';
 import { invitationById, membershipById, viewerMembershipByTeam } from './loaders.js';
-import { lockTeam, readableTeam } from './team-service.js';
+import { lockTeam, lockTeamOwner, readableTeam } from './team-service.js';
 import type { InvitationRow, MembershipRow, TeamRow } from './types.js';
 
 const assignableRole = z.enum(['ADMIN', 'MEMBER', 'VIEWER'], {
   error: 'must be ADMIN, MEMBER or VIEWER; ownership moves only with transferTeamOwnership',
 });
 
-/** The viewer's rank in a team for "nobody grants a role above their own"; platform admins outrank all. */
-async function viewerRank(ctx: Context, teamId: string): Promise<number> {
-  if (ctx.policy.isPlatformAdmin()) return TEAM_ROLE_RANK.OWNER;
-  const own = await ctx.loaders.get(viewerMembershipByTeam).load(teamId);
-  return own ? TEAM_ROLE_RANK[own.role] : 0;
+/**
+ * The permissions of a role that the viewer does not hold in the team, sorted. Nobody hands out,
+ * changes or takes away a role holding more than they hold themself there, with their token's
+ * scopes applied (a token scoped to team:members:manage alone hands out no role at all).
+ */
+async function roleBeyondViewer(ctx: Context, teamId: string, role: TeamRoleName): Promise<Permission[]> {
+  const held = await ctx.policy.teamPermissions(teamId);
+  return [...TEAM_ROLE_PERMISSIONS[role]].filter((p) => !held.has(p)).sort();
+}
+
+/** Refuses (NOT_ALLOWED on `role`) to make anyone a role the viewer could not hold. */
+async function ensureMayGrantRole(ctx: Context, teamId: string, role: TeamRoleName): Promise<void> {
+  const missing = await roleBeyondViewer(ctx, teamId, role);
+  if (missing.length)
+    throw userError(
+      'role',
+      UserErrorCode.NOT_ALLOWED,
+      `role ${role} holds permissions you do not hold in this team (${missing.join(', ')}).`,
+    );
+}
+
+/** Refuses (FORBIDDEN) to change or remove a member whose role holds what the viewer does not. */
+async function ensureMayTouchMember(ctx: Context, target: MembershipRow, action: string): Promise<void> {
+  const missing = await roleBeyondViewer(ctx, target.teamId, target.role);
+  if (missing.length)
+    throw forbidden(
+      `You cannot ${action} this ${target.role}: that role holds permissions you do not hold in this team (${missing.join(', ')}).`,
+    );
 }
 
 async function requireManager(ctx: Context, teamId: string): Promise<void> {
@@ -64,8 +88,7 @@ export async function inviteMember(
 ): Promise<{ invitation: InvitationRow }> {
   const input = parseInput(inviteSchema, rawInput);
   await requireManager(ctx, teamId);
-  if (TEAM_ROLE_RANK[input.role] > (await viewerRank(ctx, teamId)))
-    throw userError('role', UserErrorCode.NOT_ALLOWED, `role ${input.role} is above your own role in this team.`);
+  await ensureMayGrantRole(ctx, teamId, input.role);
   const token = newSecret('invitation');
   const taken = () => userError('email', UserErrorCode.TAKEN, `${input.email} already has a pending invitation to this team.`);
   try {
@@ -130,6 +153,7 @@ export async function acceptInvitation(
       UserErrorCode.EXPIRED,
       'This invitation is no longer valid: it expired, was revoked or was already used. Ask for a new one.',
     );
+  const alreadyMember = () => userError(null, UserErrorCode.TAKEN, 'You are already a member of this team.');
   return audited(ctx, 'team.member.join', async (tx) => {
     const [invitation] = await tx
       .select()
@@ -147,7 +171,7 @@ export async function acceptInvitation(
       .select({ id: memberships.id })
       .from(memberships)
       .where(and(eq(memberships.teamId, invitation.teamId), eq(memberships.userId, viewer.user.id)));
-    if (existing) throw userError(null, UserErrorCode.TAKEN, 'You are already a member of this team.');
+    if (existing) throw alreadyMember();
     const [membership] = await tx
       .insert(memberships)
       .values({ teamId: invitation.teamId, userId: viewer.user.id, role: invitation.role })
@@ -162,6 +186,10 @@ export async function acceptInvitation(
       teamId: invitation.teamId,
       data: { invitationId: toGlobalId('Invitation', invitation.id), role: invitation.role },
     };
+  }).catch((error) => {
+    // Two invitations to one team accepted at once: the second insert meets the first's membership.
+    if (isUniqueViolation(error, 'memberships_team_user_key')) throw alreadyMember();
+    throw error;
   });
 }
 
@@ -203,15 +231,15 @@ export async function removeMember(ctx: Context, membershipId: string): Promise<
   await requireManager(ctx, target.teamId);
   if (target.role === 'OWNER')
     throw userError('membershipId', UserErrorCode.NOT_ALLOWED, 'The owner cannot be removed; transfer ownership first.');
-  if (TEAM_ROLE_RANK[target.role] > (await viewerRank(ctx, target.teamId)))
-    throw forbidden('You cannot remove a member whose role is above your own.');
+  await ensureMayTouchMember(ctx, target, 'remove');
   return audited(ctx, 'team.member.remove', async (tx) => {
     await changeNonOwner(tx.delete(memberships).where(nonOwner(membershipId)).returning({ id: memberships.id }));
+    const ended = await endPathsSetUpBy(tx, target.userId, target.teamId);
     return {
       result: { membership: target },
       target: { type: 'Membership', id: membershipId },
       teamId: target.teamId,
-      data: { userId: toGlobalId('User', target.userId) },
+      data: { userId: toGlobalId('User', target.userId), ended },
     };
   });
 }
@@ -222,16 +250,19 @@ export async function setMemberRole(ctx: Context, membershipId: string, rawRole:
   await requireManager(ctx, target.teamId);
   if (target.role === 'OWNER')
     throw userError('membershipId', UserErrorCode.NOT_ALLOWED, 'The owner’s role cannot be changed; transfer ownership instead.');
-  const rank = await viewerRank(ctx, target.teamId);
-  if (TEAM_ROLE_RANK[role] > rank) throw userError('role', UserErrorCode.NOT_ALLOWED, `role ${role} is above your own role in this team.`);
-  if (TEAM_ROLE_RANK[target.role] > rank) throw forbidden('You cannot change the role of a member whose role is above your own.');
+  await ensureMayGrantRole(ctx, target.teamId, role);
+  await ensureMayTouchMember(ctx, target, 'change the role of');
+  const newPermissions = TEAM_ROLE_PERMISSIONS[role];
+  const demotion = [...TEAM_ROLE_PERMISSIONS[target.role]].some((p) => !newPermissions.has(p));
   return audited(ctx, 'team.member.role', async (tx) => {
     const [updated] = await changeNonOwner(tx.update(memberships).set({ role }).where(nonOwner(membershipId)).returning());
+    // What they set up for themself under the old role goes where the new one could not have set it up.
+    const ended = demotion ? await endPathsSetUpBy(tx, target.userId, target.teamId, newPermissions) : undefined;
     return {
       result: { membership: updated },
       target: { type: 'Membership', id: membershipId },
       teamId: target.teamId,
-      data: { from: target.role, to: role },
+      data: { from: target.role, to: role, ...(ended ? { ended } : {}) },
     };
   });
 }
@@ -248,15 +279,25 @@ export async function transferTeamOwnership(
   await ctx.policy.require(teamId, 'team:transfer', 'transfer this team’s ownership');
   return audited(ctx, 'team.owner.transfer', async (tx) => {
     await lockTeam(tx, teamId);
+    const notMember = () =>
+      userError('newOwnerEmail', UserErrorCode.INVALID, `${newOwnerEmail} is not a member of this team; invite them first.`);
     const [target] = await tx
       .select({ membership: memberships })
       .from(memberships)
       .innerJoin(users, eq(users.id, memberships.userId))
       .where(and(eq(memberships.teamId, teamId), eq(users.email, newOwnerEmail)));
-    if (!target)
-      throw userError('newOwnerEmail', UserErrorCode.INVALID, `${newOwnerEmail} is not a member of this team; invite them first.`);
+    if (!target) throw notMember();
     if (target.membership.role === 'OWNER')
       throw userError('newOwnerEmail', UserErrorCode.NOT_ALLOWED, `${newOwnerEmail} already owns this team.`);
+    // The new owner's row lock (after the team's, as everywhere) holds off deleting their account meanwhile.
+    const newOwner = await lockTeamOwner(tx, target.membership.userId, (owned) =>
+      userError(
+        'newOwnerEmail',
+        UserErrorCode.LIMIT_REACHED,
+        `${newOwnerEmail} already owns ${owned} team${owned === 1 ? '' : 's'}, their limit; they must give one up or an admin must raise their limit first.`,
+      ),
+    );
+    if (!newOwner) throw notMember();
     // Demote first: the one-owner index allows no moment with two owners.
     const [previousOwner] = await tx
       .update(memberships)
@@ -264,6 +305,8 @@ export async function transferTeamOwnership(
       .where(and(eq(memberships.teamId, teamId), eq(memberships.role, 'OWNER')))
       .returning();
     const [membership] = await tx.update(memberships).set({ role: 'OWNER' }).where(eq(memberships.id, target.membership.id)).returning();
+    // Removed or left meanwhile: roll back, the old owner stays.
+    if (!membership) throw notMember();
     return {
       result: { membership, previousOwner },
       target: { type: 'Team', id: teamId },
@@ -288,7 +331,8 @@ export async function leaveTeam(ctx: Context, teamId: string): Promise<{ members
     throw userError('teamId', UserErrorCode.NOT_ALLOWED, 'The owner cannot leave the team; transfer ownership or delete the team.');
   return audited(ctx, 'team.member.leave', async (tx) => {
     await changeNonOwner(tx.delete(memberships).where(nonOwner(own.id)).returning({ id: memberships.id }));
-    return { result: { membership: own }, target: { type: 'Membership', id: own.id }, teamId };
+    const ended = await endPathsSetUpBy(tx, own.userId, teamId);
+    return { result: { membership: own }, target: { type: 'Membership', id: own.id }, teamId, data: { ended } };
   });
 }
 
@@ -298,6 +342,8 @@ export async function updateOwnMembership(
   teamId: string,
   change: { notification?: 'EMAIL' | 'NONE'; options?: Record<string, unknown> },
 ): Promise<{ membership: MembershipRow }> {
+  // A token whose scopes do not let it read the team does not see it, as everywhere.
+  await readableTeam(ctx, teamId);
   const own = await ownMembership(ctx, teamId);
   if (change.options !== undefined && JSON.stringify(change.options).length > 16_384)
     throw userError('options', UserErrorCode.TOO_LONG, 'options must be at most 16 KB of JSON.');

@@ -76,6 +76,8 @@ export async function createApiToken(
         secretHash: hashSecret(secret),
         scopes: input.scopes ? [...new Set(input.scopes)].sort() : null,
         expiresAt: input.expiresAt ?? null,
+        // The member whose departure from the team revokes it (endPathsSetUpBy).
+        createdById: account ? viewer.user.id : null,
       })
       .returning();
     return {
@@ -107,7 +109,7 @@ export async function revokeApiToken(ctx: Context, id: string): Promise<{ token:
 
 /** Replaces a token's secret; the old one stops working at once (tsuru token regenerate). */
 export async function regenerateApiToken(ctx: Context, id: string): Promise<{ secret: string; token: ApiTokenRow }> {
-  requireFullAccess(ctx, 'regenerate API tokens');
+  const viewer = requireFullAccess(ctx, 'regenerate API tokens');
   const token = await manageableToken(ctx, id);
   // The new secret goes to the caller: for a service account's token, that takes what minting one takes.
   if (token.serviceAccountId)
@@ -118,7 +120,13 @@ export async function regenerateApiToken(ctx: Context, id: string): Promise<{ se
     // Checked in the write itself, so a revoke landing meanwhile is not undone.
     const [updated] = await tx
       .update(apiTokens)
-      .set({ secretHash: hashSecret(secret), prefix: displayPrefix(secret), lastUsedAt: null })
+      // Whoever holds the new secret of a service account's token answers for it as its minter.
+      .set({
+        secretHash: hashSecret(secret),
+        prefix: displayPrefix(secret),
+        lastUsedAt: null,
+        ...(token.serviceAccountId ? { createdById: viewer.user.id } : {}),
+      })
       .where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, new Date()))))
       .returning();
     if (!updated) throw dead();
