@@ -20,14 +20,6 @@ const updateSchema = z.object({ name: name.optional(), description: fields.perso
 
 const taken = (value: string) => userError('name', UserErrorCode.TAKEN, `The team already has a service account named ${value}.`);
 
-/** A service account the viewer can see, in a team where they hold iam:manage; NOT_FOUND or FORBIDDEN otherwise. */
-export async function manageableServiceAccount(ctx: Context, id: string, action: string): Promise<ServiceAccountRow> {
-  const account = await ctx.loaders.get(serviceAccountById).load(id);
-  if (!account) throw notFound('Service account');
-  await ctx.policy.require(account.teamId, 'iam:manage', action);
-  return account;
-}
-
 export async function createServiceAccount(
   ctx: Context,
   teamId: string,
