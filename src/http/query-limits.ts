@@ -1,0 +1,223 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import depthLimit from 'graphql-depth-limit';
+import {
+  getOperationAST,
+  getVariableValues,
+  GraphQLError,
+  Kind,
+  NoFragmentCyclesRule,
+  parse,
+  specifiedRules,
+  validate,
+  visit,
+  type DocumentNode,
+  type ExecutionArgs,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type ValidationRule,
+  type ValueNode,
+} from 'graphql';
+import { badInput } from '../graphql/errors.js';
+import { estimateCost } from './query-cost.js';
+
+export interface QueryLimits {
+  maxQueryDepth: number;
+  maxQueryNodes: number;
+  maxQueryFields: number;
+  introspection: boolean;
+}
+
+/**
+ * graphql-depth-limit follows fragment spreads without remembering them, so a fragment cycle
+ * overflows its stack (a 500). graphql's own NoFragmentCyclesRule, which runs with the specified
+ * rules, reports the cycle; the depth is measured only on documents without one.
+ */
+function depthLimitRule(maxDepth: number): ValidationRule {
+  const limit = depthLimit(maxDepth);
+  return (context) => {
+    if (validate(context.getSchema(), context.getDocument(), [NoFragmentCyclesRule]).length > 0) return {};
+    return limit(context);
+  };
+}
+
+const noIntrospection: ValidationRule = (context) => ({
+  Field(node) {
+    if (node.name.value === '__schema' || node.name.value === '__type')
+      context.reportError(
+        new GraphQLError(`Introspection is turned off on this server (INTROSPECTION=false): ${node.name.value} cannot be queried.`, {
+          nodes: node,
+        }),
+      );
+  },
+});
+
+/** The validation rules added to graphql's own, the same over HTTP and over WebSocket. */
+export function validationRules(limits: QueryLimits): ValidationRule[] {
+  return [depthLimitRule(limits.maxQueryDepth), ...(limits.introspection ? [] : [noIntrospection])];
+}
+
+const NUL_MESSAGE = 'must not contain NUL characters (\\u0000).';
+
+/** The path of the first string under `value` (a variable's JSON value) that holds a NUL, if any. */
+function nulIn(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\0') ? path : undefined;
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = nulIn(item, `${path}.${index}`);
+      if (found) return found;
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (key.includes('\0')) return `${path}.${key.replaceAll('\0', '\\u0000')}`;
+      const found = nulIn(item, `${path}.${key}`);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** The same for a literal in the document. */
+function nulInLiteral(value: ValueNode, path: string): string | undefined {
+  switch (value.kind) {
+    case Kind.STRING:
+      return value.value.includes('\0') ? path : undefined;
+    case Kind.LIST:
+      for (const [index, item] of value.values.entries()) {
+        const found = nulInLiteral(item, `${path}.${index}`);
+        if (found) return found;
+      }
+      return undefined;
+    case Kind.OBJECT:
+      for (const field of value.fields) {
+        const found = nulInLiteral(field.value, `${path}.${field.name.value}`);
+        if (found) return found;
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * PostgreSQL cannot store or compare a NUL character in text: refused up front, naming the
+ * argument (or `$variable`) that holds it, instead of failing in the database.
+ */
+function refuseNulCharacters(document: DocumentNode, variables: Record<string, unknown>): void {
+  let found: string | undefined;
+  visit(document, {
+    Argument(node) {
+      found ??= nulInLiteral(node.value, node.name.value);
+      return false;
+    },
+    VariableDefinition(node) {
+      if (node.defaultValue) found ??= nulInLiteral(node.defaultValue, `$${node.variable.name.value}`);
+      return false;
+    },
+  });
+  for (const [name, value] of Object.entries(variables)) found ??= nulIn(value, `$${name}`);
+  if (found) throw withStatus(badInput(found, NUL_MESSAGE));
+}
+
+function withStatus(error: GraphQLError): GraphQLError {
+  return new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
+}
+
+/**
+ * Checks what validation cannot, since it depends on the variables: NUL characters, and what
+ * the operation could cost (variable defaults applied, each alias counted). Throws the refusal.
+ */
+export function checkOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  rawVariables: Record<string, unknown>,
+  limits: QueryLimits,
+): void {
+  refuseNulCharacters(document, rawVariables);
+  const root =
+    operation.operation === 'mutation'
+      ? schema.getMutationType()
+      : operation.operation === 'subscription'
+        ? schema.getSubscriptionType()
+        : schema.getQueryType();
+  if (!root) return;
+  // Coerced as execution will: defaults from the variable definitions apply. Variables that do
+  // not coerce fail the request before anything runs, so the raw ones do for the estimate.
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables);
+  const variables = coerced.coerced ?? rawVariables;
+  const fragments = Object.fromEntries(
+    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+  );
+  // Counting goes on past the limit a little, so that the refusal says by how much it is passed.
+  const { nodes, fields, complete } = estimateCost(schema, operation.selectionSet, root, fragments, variables, limits.maxQueryFields * 10);
+  if (fields > limits.maxQueryFields)
+    throw new GraphQLError(
+      `This query selects ${complete ? '' : 'at least '}${fields} fields, more than the ${limits.maxQueryFields} allowed (each alias and each field reached through a fragment counts); split it into several requests.`,
+      {
+        extensions: {
+          code: 'GRAPHQL_VALIDATION_FAILED',
+          selectedFields: fields,
+          maxFields: limits.maxQueryFields,
+          http: { status: 400 },
+        },
+      },
+    );
+  if (nodes > limits.maxQueryNodes)
+    throw new GraphQLError(
+      `This query could return up to ${nodes} objects, more than the ${limits.maxQueryNodes} allowed; ask for smaller pages (first/last) or fewer nested lists.`,
+      { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', estimatedNodes: nodes, maxNodes: limits.maxQueryNodes, http: { status: 400 } } },
+    );
+}
+
+/** Refuses, before running it, an operation that `checkOperation` refuses (HTTP). */
+export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, operation, request }) {
+          if (operation) checkOperation(schema, document, operation, request.variables ?? {}, limits);
+        },
+      };
+    },
+  };
+}
+
+const withCode = (error: GraphQLError, code: string) =>
+  new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { code } });
+
+/**
+ * graphql-ws's `onSubscribe`: parses, validates with the same rules as HTTP and checks the
+ * operation the same way, for subscriptions and any other operation sent over the socket.
+ */
+export function websocketOperations(schema: GraphQLSchema, limits: QueryLimits) {
+  const rules = [...specifiedRules, ...validationRules(limits)];
+  return (payload: {
+    query: string;
+    operationName?: string | null;
+    variables?: Record<string, unknown> | null;
+  }): ExecutionArgs | readonly GraphQLError[] => {
+    let document: DocumentNode;
+    try {
+      document = parse(payload.query);
+    } catch (error) {
+      if (error instanceof GraphQLError) return [withCode(error, 'GRAPHQL_PARSE_FAILED')];
+      throw error;
+    }
+    const errors = validate(schema, document, rules);
+    if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
+    const operation = getOperationAST(document, payload.operationName);
+    if (!operation) return [withCode(new GraphQLError('Unable to identify the operation to run.'), 'OPERATION_RESOLUTION_FAILURE')];
+    const variables = payload.variables ?? {};
+    try {
+      checkOperation(schema, document, operation, variables, limits);
+    } catch (error) {
+      if (error instanceof GraphQLError) {
+        const { http: _http, ...extensions } = error.extensions;
+        return [new GraphQLError(error.message, { extensions })];
+      }
+      throw error;
+    }
+    return { schema, document, operationName: payload.operationName, variableValues: variables };
+  };
+}
