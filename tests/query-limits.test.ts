@@ -113,6 +113,35 @@ describe('query cost (item 7)', () => {
   });
 });
 
+describe('depth limit (item 7)', () => {
+  it('answers an unknown fragment with a 400, not a 500', async () => {
+    const r = await server.gql(`{ ...Missing }`, {}, owner.token);
+    expect(onlyError(r)).toEqual({ message: 'Unknown fragment "Missing".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+  });
+
+  it('measures fragments that spread each other many times over once each, and refuses their fields', async () => {
+    // 2^40 paths through the fragments: following each one would never finish.
+    const fragments = Array.from({ length: 40 }, (_, i) => `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`);
+    const r = await server.gql(`{ ...F0 } ${fragments.join(' ')} fragment F40 on Query { viewer { id } }`, {}, owner.token);
+    expect(onlyError(r)).toEqual({
+      message:
+        'This query selects at least 5001 fields, more than the 500 allowed (each alias and each field reached through a fragment counts); split it into several requests.',
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED', selectedFields: 5001, maxFields: 500 },
+    });
+    expect(r.statements).toBe(1);
+  });
+
+  it('still measures depth through fragments', async () => {
+    const r = await server.gql(`{ ...Deep } fragment Deep on Query { ${TOO_DEEP.slice(1, -1)} }`, {}, owner.token);
+    expect(onlyError(r)).toEqual({
+      message: "'' exceeds maximum operation depth of 12",
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
+    const named = await server.gql(`query Named ${TOO_DEEP}`, {}, owner.token);
+    expect(onlyError(named).message).toBe("'Named' exceeds maximum operation depth of 12");
+  });
+});
+
 describe('query limits over WebSocket (item 7)', () => {
   it('refuses a too-deep operation, as over HTTP', async () => {
     const http = await server.gql(TOO_DEEP, {}, owner.token);

@@ -1,11 +1,9 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import depthLimit from 'graphql-depth-limit';
 import {
   getOperationAST,
   getVariableValues,
   GraphQLError,
   Kind,
-  NoFragmentCyclesRule,
   parse,
   specifiedRules,
   validate,
@@ -15,6 +13,7 @@ import {
   type FragmentDefinitionNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type SelectionSetNode,
   type ValidationRule,
   type ValueNode,
 } from 'graphql';
@@ -29,15 +28,52 @@ export interface QueryLimits {
 }
 
 /**
- * graphql-depth-limit follows fragment spreads without remembering them, so a fragment cycle
- * overflows its stack (a 500). graphql's own NoFragmentCyclesRule, which runs with the specified
- * rules, reports the cycle; the depth is measured only on documents without one.
+ * Refuses operations nested deeper than `maxDepth` (top-level fields are at depth 0; introspection
+ * fields are not measured), as graphql-depth-limit did with the same message. That library
+ * follows fragment spreads afresh every time: a fragment cycle overflowed its stack, an unknown
+ * fragment crashed it (both 500s), and fragments spreading each other twice over took
+ * exponential time. Here each fragment's depth is measured once; cycles and unknown fragments
+ * are left to graphql's own rules, which report them.
  */
 function depthLimitRule(maxDepth: number): ValidationRule {
-  const limit = depthLimit(maxDepth);
   return (context) => {
-    if (validate(context.getSchema(), context.getDocument(), [NoFragmentCyclesRule]).length > 0) return {};
-    return limit(context);
+    const fragments = new Map<string, FragmentDefinitionNode>();
+    for (const definition of context.getDocument().definitions)
+      if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+    const fragmentDepths = new Map<string, number>();
+    const entered = new Set<string>();
+    const depthOf = (set: SelectionSetNode): number => {
+      let deepest = 0;
+      for (const selection of set.selections) {
+        if (selection.kind === Kind.FIELD) {
+          if (selection.selectionSet && !selection.name.value.startsWith('__'))
+            deepest = Math.max(deepest, 1 + depthOf(selection.selectionSet));
+        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+          deepest = Math.max(deepest, depthOf(selection.selectionSet));
+        } else {
+          const name = selection.name.value;
+          const fragment = fragments.get(name);
+          if (!fragment || entered.has(name)) continue;
+          let depth = fragmentDepths.get(name);
+          if (depth === undefined) {
+            entered.add(name);
+            depth = depthOf(fragment.selectionSet);
+            entered.delete(name);
+            fragmentDepths.set(name, depth);
+          }
+          deepest = Math.max(deepest, depth);
+        }
+      }
+      return deepest;
+    };
+    return {
+      OperationDefinition(node) {
+        if (depthOf(node.selectionSet) > maxDepth)
+          context.reportError(
+            new GraphQLError(`'${node.name?.value ?? ''}' exceeds maximum operation depth of ${maxDepth}`, { nodes: node }),
+          );
+      },
+    };
   };
 }
 
