@@ -176,6 +176,21 @@ describe('query limits over WebSocket (item 7)', () => {
     ]);
   });
 
+  it('answers a syntax error or a document nested too deep to parse with GRAPHQL_PARSE_FAILED, as over HTTP', async () => {
+    const tooDeep = `{ ${'viewer { '.repeat(5000)} id ${'} '.repeat(5001)}`;
+    const http = onlyError(await server.gql(tooDeep, {}, owner.token));
+    expect(http.extensions).toEqual({ code: 'GRAPHQL_PARSE_FAILED' });
+    expect(await overWebSocket(tooDeep)).toEqual({ results: [], errors: [http] });
+    const syntax = await overWebSocket(`{ viewer { `);
+    expect(syntax.errors).toEqual([
+      {
+        message: 'Syntax Error: Expected Name, found <EOF>.',
+        locations: [{ line: 1, column: 12 }],
+        extensions: { code: 'GRAPHQL_PARSE_FAILED' },
+      },
+    ]);
+  });
+
   it('closes the socket on a message larger than an HTTP body may be (200 KB)', async () => {
     const socket = new WebSocket(server.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
     const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));

@@ -237,8 +237,9 @@ export function websocketOperations(schema: GraphQLSchema, limits: QueryLimits) 
     try {
       document = parse(payload.query);
     } catch (error) {
-      if (error instanceof GraphQLError) return [withCode(error, 'GRAPHQL_PARSE_FAILED')];
-      throw error;
+      // As Apollo does over HTTP: a document nested too deep overflows the parser's stack, which is the document's fault too.
+      const parseError = error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error));
+      return [withCode(parseError, 'GRAPHQL_PARSE_FAILED')];
     }
     const errors = validate(schema, document, rules);
     if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
