@@ -165,7 +165,7 @@ describe('query limits over WebSocket (item 7)', () => {
     expect(await overWebSocket(`{ viewer { email } }`)).toEqual({ results: [{ data: { viewer: { email: owner.email } } }] });
   });
 
-  it('answers a fragment cycle with an error, keeping the socket', async () => {
+  it('answers a fragment cycle with a validation error, not an internal one', async () => {
     const ws = await overWebSocket(`subscription { ...A } fragment A on Subscription { ...B } fragment B on Subscription { ...A }`);
     expect(ws.errors).toEqual([
       {
