@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { createClient, type Client } from 'graphql-ws';
+import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { api, errorsOf, USER_ERRORS } from './support/api.js';
@@ -110,6 +111,25 @@ describe('query cost (item 7)', () => {
       message: 'Cannot spread fragment "A" within itself via "B".',
       extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
     });
+  });
+});
+
+describe('introspection cost (item 7)', () => {
+  const FULL = getIntrospectionQuery({
+    descriptions: true,
+    specifiedByUrl: true,
+    directiveIsRepeatable: true,
+    inputValueDeprecation: true,
+  });
+
+  it('answers the standard introspection query, and counts its fields: three aliased copies are over the field limit', async () => {
+    const r = await server.gql(FULL);
+    expect(r.body.errors).toBeUndefined();
+    expect(r.body.data.__schema.queryType).toEqual({ name: 'Query', kind: 'OBJECT' });
+    const [operation, fragments] = [FULL.slice(0, FULL.indexOf('fragment')), FULL.slice(FULL.indexOf('fragment'))];
+    const selection = operation.slice(operation.indexOf('{') + 1, operation.lastIndexOf('}'));
+    const copies = await server.gql(`query { ${[1, 2, 3].map((i) => `c${i}: ${selection.trim()}`).join(' ')} } ${fragments}`);
+    expect(onlyError(copies).message).toMatch(/^This query selects \d+ fields, more than the 500 allowed/);
   });
 });
 

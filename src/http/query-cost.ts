@@ -5,6 +5,8 @@ import {
   isListType,
   isObjectType,
   Kind,
+  SchemaMetaFieldDef,
+  TypeMetaFieldDef,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLField,
@@ -22,6 +24,13 @@ export interface QueryCost {
   fields: number;
   /** False when counting stopped early, past `stopAfterFields`: then `fields` is a lower bound. */
   complete: boolean;
+}
+
+/** The field a selection names, including the introspection fields no type lists. */
+function fieldOf(parentType: GraphQLCompositeType, name: string): GraphQLField<unknown, unknown> | undefined {
+  if (name === SchemaMetaFieldDef.name) return SchemaMetaFieldDef;
+  if (name === TypeMetaFieldDef.name) return TypeMetaFieldDef;
+  return isObjectType(parentType) || isInterfaceType(parentType) ? parentType.getFields()[name] : undefined;
 }
 
 /** The value of an argument, from a literal or from the (coerced, defaults applied) variables. */
@@ -91,8 +100,8 @@ export function estimateCost(
         continue;
       }
       cost.fields += 1;
-      if (!selection.selectionSet || !(isObjectType(parentType) || isInterfaceType(parentType))) continue;
-      const field = parentType.getFields()[selection.name.value];
+      if (!selection.selectionSet) continue;
+      const field = fieldOf(parentType, selection.name.value);
       if (!field) continue;
       const args = Object.fromEntries((selection.arguments ?? []).map((a) => [a.name.value, a.value]));
       const factor = fanOut(field, args, variables);

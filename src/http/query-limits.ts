@@ -161,7 +161,8 @@ function withStatus(error: GraphQLError): GraphQLError {
 
 /**
  * Checks what validation cannot, since it depends on the variables: NUL characters, and what
- * the operation could cost (variable defaults applied, each alias counted). Throws the refusal.
+ * the operation could cost (variable defaults applied, each alias and introspection field
+ * counted). Throws the refusal.
  */
 export function checkOperation(
   schema: GraphQLSchema,
