@@ -279,6 +279,24 @@ describe('NUL characters in input (item 15)', () => {
     );
   });
 
+  it('a variable nested thousands of levels deep is BAD_USER_INPUT naming it, not a stack overflow (500)', async () => {
+    const query = `mutation($o: JSON!) { updateMemberOptions(input: { teamId: "${team.id}", options: $o }) { ${USER_ERRORS} } }`;
+    const body = JSON.stringify({ query, variables: { o: 'DEEP' } }).replace('"DEEP"', `{"a":${'['.repeat(50_000)}${']'.repeat(50_000)}}`);
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${owner.token}` },
+      body,
+    });
+    expect(response.status).toBe(400);
+    const field = `$o.a${'.0'.repeat(63)}`;
+    expect(await response.json()).toEqual({
+      errors: [{ message: `${field}: is nested deeper than 64 levels.`, extensions: { code: 'BAD_USER_INPUT', field } }],
+    });
+    const nested = (levels: number): unknown => (levels === 0 ? 'leaf' : { n: nested(levels - 1) });
+    const fine = await server.gql(query, { o: nested(63) }, owner.token);
+    expect(fine.body).toEqual({ data: { updateMemberOptions: { userErrors: [] } } });
+  });
+
   it('are refused over WebSocket too', async () => {
     const ws = await overWebSocket(`query($slug: String!) { team(slug: $slug) { id } }`, { slug: 'x\u0000' });
     expect(ws).toEqual({ results: [], errors: [nulRefusal('$slug')] });

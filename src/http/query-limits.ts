@@ -95,19 +95,28 @@ export function validationRules(limits: QueryLimits): ValidationRule[] {
 
 const NUL_MESSAGE = 'must not contain NUL characters (\\u0000).';
 
-/** The path of the first string under `value` (a variable's JSON value) that holds a NUL, if any. */
-function nulIn(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return value.includes('\0') ? path : undefined;
-  if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) {
-      const found = nulIn(item, `${path}.${index}`);
-      if (found) return found;
+/** How deep a variable's value may nest: JSON options and the like need a few levels, not thousands. */
+const MAX_INPUT_NESTING = 64;
+
+/**
+ * The first problem in a variable's JSON value: the path of a string (or key) holding a NUL,
+ * or of a value nested too deep to walk. Iterative, so that no nesting overflows the stack.
+ */
+function problemIn(value: unknown, path: string): { path: string; message: string } | undefined {
+  const pending: { value: unknown; path: string; depth: number }[] = [{ value, path, depth: 0 }];
+  while (pending.length > 0) {
+    const item = pending.pop()!;
+    if (typeof item.value === 'string') {
+      if (item.value.includes('\0')) return { path: item.path, message: NUL_MESSAGE };
+      continue;
     }
-  } else if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      if (key.includes('\0')) return `${path}.${key.replaceAll('\0', '\\u0000')}`;
-      const found = nulIn(item, `${path}.${key}`);
-      if (found) return found;
+    if (item.value === null || typeof item.value !== 'object') continue;
+    if (item.depth >= MAX_INPUT_NESTING) return { path: item.path, message: `is nested deeper than ${MAX_INPUT_NESTING} levels.` };
+    const entries = Array.isArray(item.value) ? item.value.map((v, i) => [String(i), v] as const) : Object.entries(item.value);
+    // Pushed in reverse, so that the first problem in document order is the one reported.
+    for (const [key, child] of entries.reverse()) {
+      if (key.includes('\0')) return { path: `${item.path}.${key.replaceAll('\0', '\\u0000')}`, message: NUL_MESSAGE };
+      pending.push({ value: child, path: `${item.path}.${key}`, depth: item.depth + 1 });
     }
   }
   return undefined;
@@ -137,9 +146,10 @@ function nulInLiteral(value: ValueNode, path: string): string | undefined {
 
 /**
  * PostgreSQL cannot store or compare a NUL character in text: refused up front, naming the
- * argument (or `$variable`) that holds it, instead of failing in the database.
+ * argument (or `$variable`) that holds it, instead of failing in the database. Variables nested
+ * past what any input needs are refused too, before anything recursive walks them.
  */
-function refuseNulCharacters(document: DocumentNode, variables: Record<string, unknown>): void {
+function refuseBadInput(document: DocumentNode, variables: Record<string, unknown>): void {
   let found: string | undefined;
   visit(document, {
     Argument(node) {
@@ -151,8 +161,11 @@ function refuseNulCharacters(document: DocumentNode, variables: Record<string, u
       return false;
     },
   });
-  for (const [name, value] of Object.entries(variables)) found ??= nulIn(value, `$${name}`);
   if (found) throw withStatus(badInput(found, NUL_MESSAGE));
+  for (const [name, value] of Object.entries(variables)) {
+    const problem = problemIn(value, `$${name}`);
+    if (problem) throw withStatus(badInput(problem.path, problem.message));
+  }
 }
 
 function withStatus(error: GraphQLError): GraphQLError {
@@ -171,7 +184,7 @@ export function checkOperation(
   rawVariables: Record<string, unknown>,
   limits: QueryLimits,
 ): void {
-  refuseNulCharacters(document, rawVariables);
+  refuseBadInput(document, rawVariables);
   const root =
     operation.operation === 'mutation'
       ? schema.getMutationType()
