@@ -540,7 +540,7 @@ describe('creating and changing roles', () => {
       await create({ scope: 'PLATFORM', name: 'Team owners', permissions: ['team:read'] }, cOwner.token),
       'createRole',
       'FORBIDDEN',
-      'Only platform admins (iam:manage on the platform) may create platform roles.',
+      'You need the iam:manage permission on the platform to create platform roles.',
     );
   });
 
@@ -550,7 +550,7 @@ describe('creating and changing roles', () => {
       await create(input, cMember.token),
       'createRole',
       'FORBIDDEN',
-      'You need the iam:manage permission to create roles in this team.',
+      'You need the iam:manage permission in the team to create roles in this team.',
     );
     expectRefused(await create(input, cStranger.token), 'createRole', 'NOT_FOUND', 'Team not found.');
   });
@@ -680,13 +680,13 @@ describe('creating and changing roles', () => {
       await server.gql(UPDATE_ROLE, { input: { roleId, name: 'Mine' } }, cMember.token),
       'updateRole',
       'FORBIDDEN',
-      'You need the iam:manage permission to change this role.',
+      'You need the iam:manage permission in the team to change this role.',
     );
     expectRefused(
       await server.gql(DELETE_ROLE, { input: { roleId } }, cMember.token),
       'deleteRole',
       'FORBIDDEN',
-      'You need the iam:manage permission to delete this role.',
+      'You need the iam:manage permission in the team to delete this role.',
     );
     expectRefused(
       await server.gql(UPDATE_ROLE, { input: { roleId, name: 'Mine' } }, cStranger.token),
@@ -698,7 +698,7 @@ describe('creating and changing roles', () => {
       await server.gql(ADD_PERMISSIONS, { input: { roleId: platformRole, permissions: ['app:read'] } }, cOwner.token),
       'addRolePermissions',
       'FORBIDDEN',
-      'Only platform admins (iam:manage on the platform) may change this role.',
+      'You need the iam:manage permission on the platform to change this role.',
     );
     expect(
       (await ok(ADD_PERMISSIONS, { input: { roleId: platformRole, permissions: ['app:read'] } }, admin)).addRolePermissions,

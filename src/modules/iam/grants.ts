@@ -1,10 +1,9 @@
-import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { aclEntries, roleBindings, roles } from '../../db/schema/index.js';
 import type { Context, Subject } from '../../graphql/context.js';
 import { forbidden } from '../../graphql/errors.js';
 import { isPermission, type GrantScope, type Permission } from '../../iam/permissions.js';
-import { bindingPermissions, heldBy, roleOfBinding, type ResourceKind } from '../../iam/policy.js';
+import { GRANT_PATHS, grantRows } from '../../iam/grant-paths.js';
+import type { ResourceKind } from '../../iam/policy.js';
 
 /** A scope: the platform, a team, or one resource (owned by `teamId`). */
 export interface ScopeRef {
@@ -18,30 +17,15 @@ export interface Grant extends ScopeRef {
   permissions: Permission[];
 }
 
-/** Everything a subject was granted by bindings (custom roles, single permissions) and ACL entries. */
+/** Everything a subject holds, by every grant path (iam/grant-paths.ts), each at its scope. */
 export async function grantsOf(db: Executor, subject: Subject): Promise<Grant[]> {
-  const rows = await db
-    .select({
-      type: sql<GrantScope>`${roleBindings.scope}::text`,
-      teamId: roleBindings.teamId,
-      resourceId: roleBindings.resourceId,
-      permissions: bindingPermissions,
-    })
-    .from(roleBindings)
-    .leftJoin(roles, roleOfBinding)
-    .where(heldBy(roleBindings, subject))
-    .unionAll(
-      db
-        .select({
-          type: sql<GrantScope>`${aclEntries.resourceType}::text`,
-          teamId: aclEntries.teamId,
-          resourceId: aclEntries.resourceId,
-          permissions: sql<string[]>`array[${aclEntries.permission}]`,
-        })
-        .from(aclEntries)
-        .where(heldBy(aclEntries, subject)),
-    );
-  return rows.map((r) => ({ ...r, permissions: r.permissions.filter(isPermission) }));
+  const rows = await grantRows(db, { paths: GRANT_PATHS, filter: { subject } });
+  return rows.map((r) => ({
+    type: r.resourceKind ?? (r.teamId === null ? 'PLATFORM' : 'TEAM'),
+    teamId: r.teamId,
+    resourceId: r.resourceId,
+    permissions: r.permissions.filter(isPermission),
+  }));
 }
 
 /** The permissions the viewer holds at a grant's scope (batched through the request's policy loaders). */
@@ -61,4 +45,13 @@ export async function requireHoldsAll(ctx: Context, grants: Grant[], action: str
   grants.forEach((g, i) => g.permissions.filter((p) => !held[i].has(p)).forEach((p) => missing.add(p)));
   if (missing.size)
     throw forbidden(`You cannot ${action}: it would give permissions you do not hold yourself (${[...missing].sort().join(', ')}).`);
+}
+
+/**
+ * Managing IAM where something lives (a role, a policy, an ACL entry) takes iam:manage there:
+ * in its team, or on the platform for what is platform-wide.
+ */
+export async function requireIamManage(ctx: Context, where: { teamId: string | null }, action: string): Promise<void> {
+  const allowed = where.teamId ? await ctx.policy.can(where.teamId, 'iam:manage') : await ctx.policy.canOnPlatform('iam:manage');
+  if (!allowed) throw forbidden(`You need the iam:manage permission ${where.teamId ? 'in the team' : 'on the platform'} to ${action}.`);
 }

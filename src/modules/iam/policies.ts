@@ -3,14 +3,14 @@ import { z } from 'zod';
 import type { Executor } from '../../db/client.js';
 import { memberships, roleBindings, roles, serviceAccounts, users } from '../../db/schema/index.js';
 import type { Context, Subject } from '../../graphql/context.js';
-import { forbidden, notFound } from '../../graphql/errors.js';
+import { notFound } from '../../graphql/errors.js';
 import { UserErrorCode, UserErrors, userError, type UserError } from '../../graphql/user-errors.js';
 import { parseInput } from '../../graphql/validation.js';
 import { PERMISSIONS, builtInRoleById, grantableAt, isPermission, type GrantScope, type Permission } from '../../iam/permissions.js';
 import { heldBy, roleOfBinding } from '../../iam/policy.js';
 import { audited } from '../events/audit.js';
 import { readableTeam } from '../teams/team-service.js';
-import { requireHoldsAll, type ScopeRef } from './grants.js';
+import { requireHoldsAll, requireIamManage, type ScopeRef } from './grants.js';
 import { RESOURCE_NODE_TYPE, readableResource } from './resources.js';
 import { BUILT_IN_VIEWS, viewOfRole, type RoleView } from './roles.js';
 
@@ -43,12 +43,6 @@ export async function resolveScope(ctx: Context, type: GrantScope, id: string | 
   const resource = await readableResource(ctx, type, id);
   if (!resource) throw notFound(RESOURCE_NODE_TYPE[type]);
   return { type, teamId: resource.teamId, resourceId: resource.id };
-}
-
-/** Managing IAM at a scope takes iam:manage in its team, or on the platform for the PLATFORM scope. */
-export async function requireIamManage(ctx: Context, scope: ScopeRef, action: string): Promise<void> {
-  const allowed = scope.teamId ? await ctx.policy.can(scope.teamId, 'iam:manage') : await ctx.policy.canOnPlatform('iam:manage');
-  if (!allowed) throw forbidden(`You need the iam:manage permission ${scope.teamId ? 'in the team' : 'on the platform'} to ${action}.`);
 }
 
 /** The subject's row facts the rules need; NOT_FOUND when it does not exist. */

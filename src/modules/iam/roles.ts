@@ -4,13 +4,13 @@ import type { Tx } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { roleBindings, roles } from '../../db/schema/index.js';
 import type { Context } from '../../graphql/context.js';
-import { forbidden, notFound } from '../../graphql/errors.js';
+import { notFound } from '../../graphql/errors.js';
 import { UserErrorCode, UserErrors, userError } from '../../graphql/user-errors.js';
 import { fields, parseInput } from '../../graphql/validation.js';
 import { BUILT_IN_ROLES, PERMISSIONS, builtInRoleById, grantableAt, type Permission } from '../../iam/permissions.js';
 import { audited } from '../events/audit.js';
 import { readableTeam } from '../teams/team-service.js';
-import { requireHoldsAll } from './grants.js';
+import { requireHoldsAll, requireIamManage } from './grants.js';
 import { customRoleById } from './loaders.js';
 
 export type RoleRow = typeof roles.$inferSelect;
@@ -73,12 +73,6 @@ function checkScope(scope: 'PLATFORM' | 'TEAM', permissions: readonly Permission
   if (errors.length) throw new UserErrors(errors);
 }
 
-/** Managing a role takes iam:manage where it lives: its team, or the platform. */
-async function requireManage(ctx: Context, scope: 'PLATFORM' | 'TEAM', teamId: string | null, action: string): Promise<void> {
-  if (scope === 'TEAM') return ctx.policy.require(teamId!, 'iam:manage', action);
-  if (!(await ctx.policy.canOnPlatform('iam:manage'))) throw forbidden(`Only platform admins (iam:manage on the platform) may ${action}.`);
-}
-
 /** Adding permissions to a role hands them to everyone bound to it: the caller must hold them where the role lives. */
 const requireHolds = (
   ctx: Context,
@@ -99,7 +93,7 @@ async function manageableRole(ctx: Context, roleId: string, action: string): Pro
     );
   const role = await ctx.loaders.get(customRoleById).load(roleId);
   if (!role) throw notFound('Role');
-  await requireManage(ctx, role.scope, role.teamId, action);
+  await requireIamManage(ctx, role, action);
   return role;
 }
 
@@ -128,7 +122,7 @@ export async function createRole(ctx: Context, teamId: string | null, rawInput: 
     throw userError('teamId', UserErrorCode.INVALID, 'teamId must be left out for a PLATFORM role.');
   checkScope(input.scope, input.permissions, 'permissions');
   if (teamId) await readableTeam(ctx, teamId);
-  await requireManage(ctx, input.scope, teamId, `create ${input.scope === 'TEAM' ? 'roles in this team' : 'platform roles'}`);
+  await requireIamManage(ctx, { teamId }, `create ${input.scope === 'TEAM' ? 'roles in this team' : 'platform roles'}`);
   const permissions = [...new Set(input.permissions)].sort();
   await requireHolds(ctx, { scope: input.scope, teamId }, permissions, 'create this role');
   try {
