@@ -27,12 +27,6 @@ const platformPermission = (permission: Permission) =>
 /** The caller may manage users platform-wide. */
 export const canManageUsers = platformPermission('user:manage');
 
-/** For fields of Team: the viewer holds `permission` in that team. Reads the batched policy loader. */
-const teamPermission = (permission: Permission, what: string) =>
-  rule({ cache: 'strict' })(async (team: { id: string }, _args, ctx: Context) =>
-    (await ctx.policy.can(team.id, permission)) ? true : forbidden(`You need the ${permission} permission to see ${what}.`),
-  );
-
 /** For fields of User that only the user themself and user managers may see. */
 const selfOrUserManager = rule({ cache: 'strict' })(async (user: { id: string }, _args, ctx: Context) => {
   if (!ctx.viewer) return unauthenticated(ctx.authFailure ?? undefined);
@@ -77,10 +71,6 @@ export const rules = {
   Subscription: {
     teamEvents: isAuthenticated,
     operationProgress: isAuthenticated,
-  },
-  Team: {
-    invitations: teamPermission('team:members:manage', 'the team’s invitations'),
-    events: teamPermission('audit:read', 'the team’s events'),
   },
   User: {
     invitations: selfOrUserManager,

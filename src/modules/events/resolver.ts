@@ -1,6 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../../graphql/context.js';
 import { registerNodeType } from '../../graphql/node-registry.js';
+import { Requires, on, permission } from '../../iam/declarations.js';
 import { idOf, toGlobalId } from '../../graphql/relay.js';
 import { requireViewer } from '../../auth/viewer.js';
 import { readableTeam } from '../teams/team-service.js';
@@ -33,7 +34,8 @@ export class AuditEventResolver {
 
 @Resolver(() => Team)
 export class TeamEventsResolver {
-  @FieldResolver(() => AuditEventConnection, { nullable: true, description: 'The team’s audit events, newest first. Requires audit:read.' })
+  @Requires(permission('audit:read', on.parent('TEAM'), 'see the team’s events'))
+  @FieldResolver(() => AuditEventConnection, { nullable: true, description: 'The team’s audit events, newest first.' })
   events(@Root() team: { id: string }, @Args(() => AuditEventConnectionArgs) args: AuditEventConnectionArgs, @Ctx() ctx: Context) {
     return eventsOfTeam.forParent(ctx, team.id, args);
   }

@@ -1,7 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ConnectionArgs } from '../../graphql/connection.js';
 import type { Context, ServiceAccountRow } from '../../graphql/context.js';
-import { forbidden } from '../../graphql/errors.js';
 import { INPUT_ARG, withoutNulls } from '../../graphql/inputs.js';
 import { registerNodeType } from '../../graphql/node-registry.js';
 import { Requires, on, permission } from '../../iam/declarations.js';
@@ -59,10 +58,9 @@ export class ServiceAccountResolver {
     return account.createdById ? ctx.loaders.get(userById).load(account.createdById) : null;
   }
 
-  @FieldResolver(() => ApiTokenConnection, { description: 'Its API tokens, newest first (needs iam:manage in its team).' })
+  @Requires(permission('iam:manage', on.parent('SERVICE_ACCOUNT'), 'see service account tokens'))
+  @FieldResolver(() => ApiTokenConnection, { description: 'Its API tokens, newest first.' })
   async apiTokens(@Root() account: ServiceAccountRow, @Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() ctx: Context) {
-    if (!(await ctx.policy.can(account.teamId, 'iam:manage')))
-      throw forbidden('You need the iam:manage permission to see service account tokens.');
     return apiTokensOfServiceAccount.forParent(ctx, account.id, args);
   }
 

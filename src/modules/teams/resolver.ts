@@ -131,9 +131,10 @@ export class TeamResolver {
     return membersOfTeam.forParent(ctx, team.id, args);
   }
 
+  @Requires(permission('team:members:manage', on.parent('TEAM'), 'see the team’s invitations'))
   @FieldResolver(() => InvitationConnection, {
     nullable: true,
-    description: 'Invitations to the team; newest first. Requires the team:members:manage permission.',
+    description: 'Invitations to the team; newest first.',
   })
   invitations(@Root() team: TeamRow, @Args(() => InvitationConnectionArgs) args: InvitationConnectionArgs, @Ctx() ctx: Context) {
     return invitationsOfTeam.forParent(ctx, team.id, args);
