@@ -15,6 +15,7 @@ import { audited } from '../events/audit.js';
 import { invitationById, membershipById, viewerMembershipByTeam } from './loaders.js';
 import { lockTeam, readableTeam } from './team-service.js';
 import type { InvitationRow, MembershipRow, TeamRow } from './types.js';
+import { limitMail } from '../../mail/mail-limit.js';
 
 const assignableRole = z.enum(['ADMIN', 'MEMBER', 'VIEWER'], {
   error: 'must be ADMIN, MEMBER or VIEWER; ownership moves only with transferTeamOwnership',
@@ -62,6 +63,7 @@ export async function inviteMember(
   teamId: string,
   rawInput: { email: unknown; role: unknown },
 ): Promise<{ invitation: InvitationRow }> {
+  await limitMail(ctx, rawInput.email);
   const input = parseInput(inviteSchema, rawInput);
   await requireManager(ctx, teamId);
   if (TEAM_ROLE_RANK[input.role] > (await viewerRank(ctx, teamId)))
