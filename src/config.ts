@@ -13,6 +13,9 @@ const seconds = (fallback: number) =>
     .positive('must be a positive number of seconds')
     .default(fallback);
 
+const atLeastOne = (fallback: number) =>
+  z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be 1 or more').default(fallback);
+
 const schema = z
   .object({
     PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535, 'must be a port number (0-65535)').default(4000),
@@ -31,16 +34,8 @@ const schema = z
     EMAIL_VERIFICATION_TTL_SECONDS: seconds(3 * 24 * 3600),
     LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
     LOGIN_FAILURE_WINDOW_SECONDS: seconds(15 * 60),
-    MAIL_MAX_PER_RECIPIENT: z.coerce
-      .number({ error: 'must be a whole number' })
-      .int('must be a whole number')
-      .min(1, 'must be 1 or more')
-      .default(5),
-    MAIL_MAX_PER_SENDER: z.coerce
-      .number({ error: 'must be a whole number' })
-      .int('must be a whole number')
-      .min(1, 'must be 1 or more')
-      .default(50),
+    MAIL_MAX_PER_RECIPIENT: atLeastOne(10),
+    MAIL_MAX_PER_SENDER: atLeastOne(100),
     MAIL_RATE_WINDOW_SECONDS: seconds(3600),
     ADMIN_EMAIL: z.email('must be an email address').optional(),
     ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
