@@ -42,6 +42,13 @@ const schema = z
     EXPOSE_SQL_STATS: flag.default(false),
     MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(12),
     MAX_QUERY_NODES: z.coerce.number().int().min(100).default(100_000),
+    MAX_QUERY_FIELDS: z.coerce
+      .number({ error: 'must be a whole number' })
+      .int('must be a whole number')
+      .min(50, 'must be at least 50')
+      .default(500),
+    NODE_ENV: z.string().optional(),
+    INTROSPECTION: flag.default(true),
     PROVISIONER_STEP_MS: z.coerce
       .number({ error: 'must be a whole number of milliseconds' })
       .int('must be a whole number of milliseconds')
@@ -89,6 +96,12 @@ export interface Config {
   maxQueryDepth: number;
   /** Queries that could return more objects (connections' page sizes multiplied) are refused before they run. */
   maxQueryNodes: number;
+  /** Queries selecting more fields (each alias, each field reached through a fragment) are refused before they run. */
+  maxQueryFields: number;
+  /** NODE_ENV=production: validation errors do not suggest field or type names ("Did you mean …?"). */
+  production: boolean;
+  /** Whether __schema and __type may be queried (the playground needs it). */
+  introspection: boolean;
   /** How long each step of the simulated provisioner takes. */
   provisionerStepMs: number;
   /** Operations this process runs at once; 0 runs none here (another replica works the queue). */
@@ -129,6 +142,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     exposeSqlStats: c.EXPOSE_SQL_STATS,
     maxQueryDepth: c.MAX_QUERY_DEPTH,
     maxQueryNodes: c.MAX_QUERY_NODES,
+    maxQueryFields: c.MAX_QUERY_FIELDS,
+    production: c.NODE_ENV === 'production',
+    introspection: c.INTROSPECTION,
     provisionerStepMs: c.PROVISIONER_STEP_MS,
     operationWorkers: c.OPERATION_WORKERS,
     operationLeaseSeconds: c.OPERATION_LEASE_SECONDS,

@@ -59,7 +59,8 @@ describe('a granted team', () => {
       grantee.token,
     );
     expect(move.body.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([
-      ['FORBIDDEN', 'You need the app:update permission to move this app out of its team.'],
+      // The grant carried app:delete (the owner held it), but only the owner team's own holders may move the app.
+      ['FORBIDDEN', 'You need the app:delete permission to move this app to another team.'],
     ]);
 
     const byOwnerSlug = await ok(`{ apps(filter: { teamSlug: "move-owner" }) { nodes { name } } }`, {}, grantee.token);

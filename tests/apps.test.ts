@@ -602,23 +602,33 @@ describe('updateApp', () => {
     expect(await ok(`{ app(name: "bad-update") { plan pool } }`, {}, owner.token)).toEqual({ app: { plan: 'small', pool: 'default' } });
   });
 
-  it('moves an app to another team only with app:update on the app and app:create on the target', async () => {
+  it('moves an app to another team only with app:delete in its team and app:create in the target, never a locked one, recorded in both teams’ trails', async () => {
     const target = await newTeam('move-target', owner.token);
     const targetMember = await addMember(target, member, 'VIEWER', owner.token);
     await addMember(target, viewer, 'MEMBER', owner.token);
     const id = await createApp(acme, 'mover');
     const move = (token: string) => server.gql(UPDATE, { input: { appId: id, teamId: target.id } }, token);
 
-    // MEMBER on the app, VIEWER in the target: no app:create there.
-    expectRefused(await move(member.token), 'updateApp', 'FORBIDDEN', forbiddenMessage('app:create', 'move apps into that team'));
+    // MEMBER on the app: moving ends the team's hold on it, which takes app:delete (the review's attack).
+    expectRefused(await move(member.token), 'updateApp', 'FORBIDDEN', forbiddenMessage('app:delete', 'move this app to another team'));
+    await setRole(targetMember, 'ADMIN', owner.token);
+    expectRefused(await move(member.token), 'updateApp', 'FORBIDDEN', forbiddenMessage('app:delete', 'move this app to another team'));
     // MEMBER in the target, VIEWER on the app: no app:update.
     expectRefused(await move(viewer.token), 'updateApp', 'FORBIDDEN', forbiddenMessage('app:update', 'update this app'));
     // ADMIN of the app's team but not in the target: the target does not exist for them.
     expectRefused(await move(admin.token), 'updateApp', 'NOT_FOUND', 'Team not found.');
+    // ADMIN of the app's team, VIEWER in the target: no app:create there.
+    const adminInTarget = await addMember(target, admin, 'VIEWER', owner.token);
+    expectRefused(await move(admin.token), 'updateApp', 'FORBIDDEN', forbiddenMessage('app:create', 'move apps into that team'));
     expect(await ok(`{ app(name: "mover") { team { slug } } }`, {}, owner.token)).toEqual({ app: { team: { slug: 'acme' } } });
 
-    await setRole(targetMember, 'MEMBER', owner.token);
-    const moved = await move(member.token);
+    await setRole(adminInTarget, 'MEMBER', owner.token);
+    await ok(UPDATE, { input: { appId: id, locked: true } }, owner.token);
+    expect((await move(admin.token)).body.data.updateApp.userErrors).toEqual([
+      { field: ['input', 'appId'], code: 'INVALID_STATE', message: 'App mover is locked; unlock it with updateApp(locked: false) first.' },
+    ]);
+    await ok(UPDATE, { input: { appId: id, locked: false } }, owner.token);
+    const moved = await move(admin.token);
     expect(moved.body.data.updateApp).toMatchObject({ app: { id, name: 'mover', team: { slug: 'move-target' } }, userErrors: [] });
     const lists = await ok(
       `{ acme: team(slug: "acme") { apps(filter: { name: "mover" }) { nodes { name } } } target: team(slug: "move-target") { apps { nodes { name } } } }`,
@@ -626,6 +636,14 @@ describe('updateApp', () => {
       owner.token,
     );
     expect(lists).toEqual({ acme: { apps: { nodes: [] } }, target: { apps: { nodes: [{ name: 'mover' }] } } });
+    // Both teams' audit trails record the move, done by the admin.
+    const trails = await ok(
+      `{ acme: team(slug: "acme") { events(first: 1) { nodes { kind actorEmail data } } } target: team(slug: "move-target") { events(first: 1) { nodes { kind actorEmail data } } } }`,
+      {},
+      owner.token,
+    );
+    const moveEvent = { kind: 'app.update', actorEmail: admin.email, data: { changed: ['team'] } };
+    expect(trails).toEqual({ acme: { events: { nodes: [moveEvent] } }, target: { events: { nodes: [moveEvent] } } });
   });
 
   it('refuses to move an app into a team at its app limit', async () => {
@@ -1086,7 +1104,7 @@ describe('setAppQuota', () => {
         await server.gql(QUOTA, { input: { appId, unitLimit: 5 } }, user.token),
         'setAppQuota',
         'FORBIDDEN',
-        'Only platform admins (app:update) may do this.',
+        'Only platform admins (app:update) may set app quotas.',
       );
     }
     expect(await ok(`{ app(name: "quota-app") { quota { used limit } } }`, {}, owner.token)).toEqual({

@@ -602,7 +602,7 @@ describe('setTeamLimits', () => {
 
   it('is for platform admins only: a team OWNER gets FORBIDDEN', async () => {
     const r = await server.gql(SET_LIMITS, { input: { teamId: target.id, maxBuckets: 1000 } }, member.token);
-    expectRefused(r, 'setTeamLimits', 'FORBIDDEN', 'Only platform admins (team:update) may do this.');
+    expectRefused(r, 'setTeamLimits', 'FORBIDDEN', 'Only platform admins (team:update) may set team limits.');
     const anonymous = await server.gql(SET_LIMITS, { input: { teamId: target.id, maxBuckets: 1000 } });
     expect(errorsOf(anonymous)?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     const limits = await ok(`{ team(slug: "limits-target") { limits { maxBuckets } } }`, {}, member.token);

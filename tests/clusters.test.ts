@@ -552,7 +552,7 @@ describe('createCluster', () => {
       await server.gql(SET_LIMITS, { input: { teamId: small.id, maxClusters: 10 } }, owner.token),
       'setTeamLimits',
       'FORBIDDEN',
-      'Only platform admins (team:update) may do this.',
+      'Only platform admins (team:update) may set team limits.',
     );
     await setMaxClusters(small, 3);
     expect((await mutate('createCluster', clusterInput(small))).userErrors).toEqual([]);

@@ -66,8 +66,9 @@ describe('App.collaborators', () => {
       {
         user: { email: outsider.email },
         serviceAccount: null,
-        permissions: ['app:deploy'],
-        sources: [{ kind: 'ACL', role: null, teamSlug: null, permissions: ['app:deploy'] }],
+        // An ACL entry of app:deploy implies reading the app.
+        permissions: ['app:deploy', 'app:read'],
+        sources: [{ kind: 'ACL', role: null, teamSlug: null, permissions: ['app:deploy', 'app:read'] }],
       },
       {
         user: { email: owner.email },

@@ -39,6 +39,9 @@ describe('loadConfig defaults', () => {
       exposeSqlStats: false,
       maxQueryDepth: 12,
       maxQueryNodes: 100_000,
+      maxQueryFields: 500,
+      production: false,
+      introspection: true,
       emailVerificationTtlSeconds: 3 * 24 * 3600,
       provisionerStepMs: 1000,
       operationWorkers: 4,
@@ -81,6 +84,9 @@ describe('loadConfig valid values', () => {
       EXPOSE_SQL_STATS: 'true',
       MAX_QUERY_DEPTH: '8',
       MAX_QUERY_NODES: '5000',
+      MAX_QUERY_FIELDS: '200',
+      NODE_ENV: 'production',
+      INTROSPECTION: 'false',
       EMAIL_VERIFICATION_TTL_SECONDS: '240',
       HOST: '0.0.0.0',
       PROVISIONER_STEP_MS: '0',
@@ -107,6 +113,9 @@ describe('loadConfig valid values', () => {
       exposeSqlStats: true,
       maxQueryDepth: 8,
       maxQueryNodes: 5000,
+      maxQueryFields: 200,
+      production: true,
+      introspection: false,
       emailVerificationTtlSeconds: 240,
       provisionerStepMs: 0,
       operationWorkers: 0,
@@ -117,6 +126,12 @@ describe('loadConfig valid values', () => {
   it('reads DEMO_DATA flags in their usual spellings', () => {
     for (const on of ['1', 'true', 'yes', 'on']) expect(loadConfig({ DEMO_DATA: on }).demoData).toBe(true);
     for (const off of ['0', 'false', 'no', 'off']) expect(loadConfig({ DEMO_DATA: off }).demoData).toBe(false);
+  });
+
+  it('keeps introspection on in production unless INTROSPECTION turns it off (item 17)', () => {
+    expect(loadConfig({ NODE_ENV: 'production' })).toMatchObject({ production: true, introspection: true });
+    expect(loadConfig({ NODE_ENV: 'development' })).toMatchObject({ production: false, introspection: true });
+    expect(loadConfig({ NODE_ENV: 'production', INTROSPECTION: 'off' })).toMatchObject({ production: true, introspection: false });
   });
 
   it('accepts postgresql:// URLs and the port bounds', () => {
@@ -135,6 +150,8 @@ describe('loadConfig refuses bad values, naming the variable', () => {
     ['DATABASE_URL is not postgres', { DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     ['DEMO_DATA is not a flag', { DEMO_DATA: 'maybe' }, 'DEMO_DATA'],
     ['LOG_LEVEL is unknown', { LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
+    ['INTROSPECTION is not a flag', { INTROSPECTION: 'never' }, 'INTROSPECTION'],
+    ['MAX_QUERY_FIELDS is too small', { MAX_QUERY_FIELDS: '10' }, 'MAX_QUERY_FIELDS'],
     ['SESSION_TTL_SECONDS is not a number', { SESSION_TTL_SECONDS: 'soon' }, 'SESSION_TTL_SECONDS'],
     ['SESSION_TTL_SECONDS is zero', { SESSION_TTL_SECONDS: '0' }, 'SESSION_TTL_SECONDS'],
     ['INVITATION_TTL_SECONDS is fractional', { INVITATION_TTL_SECONDS: '1.5' }, 'INVITATION_TTL_SECONDS'],

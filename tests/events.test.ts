@@ -300,7 +300,7 @@ describe('viewer.events', () => {
   });
 });
 
-describe('refused mutations write no event', () => {
+describe('refused mutations', () => {
   async function counts() {
     return {
       team: (await teamEvents(owner.token, { first: 1 })).totalCount,
@@ -336,7 +336,7 @@ describe('refused mutations write no event', () => {
     expect(await counts()).toEqual(before);
   });
 
-  it('when the caller lacks the permission', async () => {
+  it('when the caller lacks the permission: one FAILED event for the team and the caller, none for what they cannot see', async () => {
     const before = await counts();
     const r = await server.gql(
       `mutation($input: UpdateTeamInput!) { updateTeam(input: $input) { team { id } userErrors { message } } }`,
@@ -350,8 +350,12 @@ describe('refused mutations write no event', () => {
       outsider.token,
     );
     expect(outside.body.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
-    expect(await counts()).toEqual(before);
+    expect(await counts()).toEqual({ ...before, team: before.team + 1, viewer: before.viewer + 1 });
     expect((await viewerEvents(outsider.token)).totalCount).toBe(2);
+    const [refused] = (await teamEvents(owner.token, { first: 1 })).nodes;
+    expect(refused).toEqual({ ...event('authorization.denied', viewer, viewer.email, 'Team', ids.team), status: 'FAILED' });
+    // The later tests read the team's trail with the refusal in it.
+    events = [refused, ...events];
   });
 
   async function owners(): Promise<string> {

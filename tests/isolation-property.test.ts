@@ -169,11 +169,28 @@ function onResource(w: World, s: Subject, kind: Kind, i: number): Set<Permission
   return held;
 }
 
-/** The reference: what a credential may do. Token scopes intersect; a suspended user's credentials are refused. */
+/**
+ * Any permission on an object implies reading it (DESIGN): acting on a bucket, app or cluster
+ * implies reading that kind where it holds; acting on the team itself, creating in it, managing
+ * its IAM or reading its audit trail implies reading the team; sharing apps implies both.
+ */
+function withReads(set: Set<Permission>): Set<Permission> {
+  const all = new Set(set);
+  for (const p of set) {
+    const [kind, action] = p.split(':');
+    if (p === 'user:manage') continue;
+    if (p === 'app:grant') all.add('app:read').add('team:read');
+    else if (action === 'create' || ['team', 'iam', 'audit'].includes(kind)) all.add('team:read');
+    else all.add(`${kind}:read` as Permission);
+  }
+  return all;
+}
+
+/** The reference: what a credential may do. Token scopes intersect (before implied reads); a suspended user's credentials are refused. */
 function reference(w: World, c: World['credentials'][number]) {
   const narrow = (set: Set<Permission>) => new Set([...set].filter((p) => !c.scopes || c.scopes.includes(p)));
-  const team = (t: number) => narrow(teamLevel(w, c.subject, t));
-  const resource = (kind: Kind, i: number) => narrow(onResource(w, c.subject, kind, i));
+  const team = (t: number) => withReads(narrow(teamLevel(w, c.subject, t)));
+  const resource = (kind: Kind, i: number) => withReads(narrow(onResource(w, c.subject, kind, i)));
   return {
     refused: c.subject.type === 'USER' && w.users[c.subject.index].suspended,
     team,
@@ -855,8 +872,8 @@ function mutations(w: World, c: World['credentials'][number], variant = 0): Muta
     const n = ++serial;
     const needs = (p: Permission): [boolean, boolean] => [ref.holdsTeam(i, 'team:read'), ref.holdsTeam(i, p)];
     const need = (p: Permission, action: string) => `You need the ${p} permission to ${action}.`;
-    // Nobody invites above their own role: a viewer outside the team (a binding, a service account) cannot invite even a VIEWER.
-    const rank = isAdmin(w, c.subject) || membershipRole(w, c.subject, i) ? 1 : 0;
+    // Nobody invites to a role holding more than they hold in the team, token scopes applied.
+    const mayInviteViewer = ROLE_PERMS.VIEWER.every((p) => ref.holdsTeam(i, p));
     const readable = ref.holdsTeam(i, 'team:read');
     const events = outcome(readable, ref.holdsTeam(i, 'audit:read'));
     return [
@@ -874,7 +891,7 @@ function mutations(w: World, c: World['credentials'][number], variant = 0): Muta
         `inviteMember(${t.slug})`,
         `mutation { m: inviteMember(input: { teamId: "${teamId}", email: "invitee-${n}@isolation.test", role: VIEWER }) { invitation { email } userErrors { code } } }`,
         needs('team:members:manage'),
-        rank
+        mayInviteViewer
           ? answers('invitation', { email: `invitee-${n}@isolation.test` })
           : [{ m: { invitation: null, userErrors: [{ code: 'NOT_ALLOWED' }] } }],
         'Team not found.',

@@ -194,7 +194,7 @@ describe('inviteMember', () => {
     expect(errorsOf(r)).toEqual(topError(['inviteMember'], 'NOT_FOUND', 'Team not found.'));
   });
 
-  it('refuses a role above the inviter’s own (a MEMBER granted team:members:manage directly)', async () => {
+  it('refuses a role holding permissions the inviter does not hold (a MEMBER granted team:members:manage directly)', async () => {
     const grantee = await server.signUp('grantee@members.test');
     const t = await newTeam('granted');
     await addMember(t.id, grantee, 'MEMBER');
@@ -204,7 +204,14 @@ describe('inviteMember', () => {
     const above = await invite(t.id, 'too-high@example.com', 'ADMIN', grantee.token);
     expect(above.body.data.inviteMember).toEqual({
       invitation: null,
-      userErrors: [{ field: ['input', 'role'], code: 'NOT_ALLOWED', message: 'role ADMIN is above your own role in this team.' }],
+      userErrors: [
+        {
+          field: ['input', 'role'],
+          code: 'NOT_ALLOWED',
+          message:
+            'role ADMIN holds permissions you do not hold in this team (app:delete, app:grant, bucket:delete, cluster:delete, iam:manage, team:update).',
+        },
+      ],
     });
     const equal = await invite(t.id, 'just-right@example.com', 'MEMBER', grantee.token);
     expect(equal.body.data.inviteMember.userErrors).toEqual([]);
@@ -563,7 +570,7 @@ describe('setMemberRole', () => {
     );
   });
 
-  it('refuses to grant a role above one’s own, or to change someone above one’s own', async () => {
+  it('refuses to grant a role holding permissions one does not hold, or to change the role of such a member', async () => {
     const grantee = await server.signUp('role-grantee@members.test');
     await addMember(t.id, grantee, 'MEMBER');
     await server.database.db
@@ -572,11 +579,22 @@ describe('setMemberRole', () => {
     const above = await server.gql(SET_ROLE, { input: { membershipId: t.m.VIEWER, role: 'ADMIN' } }, grantee.token);
     expect(above.body.data.setMemberRole).toEqual({
       membership: null,
-      userErrors: [{ field: ['input', 'role'], code: 'NOT_ALLOWED', message: 'role ADMIN is above your own role in this team.' }],
+      userErrors: [
+        {
+          field: ['input', 'role'],
+          code: 'NOT_ALLOWED',
+          message:
+            'role ADMIN holds permissions you do not hold in this team (app:delete, app:grant, bucket:delete, cluster:delete, iam:manage, team:update).',
+        },
+      ],
     });
     const demoteAdmin = await server.gql(SET_ROLE, { input: { membershipId: t.m.ADMIN, role: 'VIEWER' } }, grantee.token);
     expect(errorsOf(demoteAdmin)).toEqual(
-      topError(['setMemberRole'], 'FORBIDDEN', 'You cannot change the role of a member whose role is above your own.'),
+      topError(
+        ['setMemberRole'],
+        'FORBIDDEN',
+        'You cannot change the role of this ADMIN: that role holds permissions you do not hold in this team (app:delete, app:grant, bucket:delete, cluster:delete, iam:manage, team:update).',
+      ),
     );
     const ok = await server.gql(SET_ROLE, { input: { membershipId: t.m.VIEWER, role: 'MEMBER' } }, grantee.token);
     expect(ok.body.data.setMemberRole.userErrors).toEqual([]);

@@ -167,7 +167,7 @@ describe('scoped API tokens', () => {
       scoped,
     );
     expect(quota.body.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([
-      ['FORBIDDEN', 'Only platform admins (app:update) may do this.'],
+      ['FORBIDDEN', 'Only platform admins (app:update) may set app quotas.'],
     ]);
     const invited = (await data(INVITE, { i: { teamId, email: 'root@graphplane.test', role: 'VIEWER' } }, owner.token)).inviteMember
       .invitation.id;

@@ -27,5 +27,14 @@ export function requireFullAccess(ctx: Context, action: string): UserViewer {
   return viewer;
 }
 
+/**
+ * The calling user, for services whose declaration (`asUser`, `withFullAccess`) the guard already
+ * checked: it only hands the typed viewer over, the rule itself lives in the declaration.
+ */
+export function declaredUser(ctx: Context): UserViewer {
+  if (!ctx.viewer?.user) throw new Error('declaredUser: the declaration should have required a user');
+  return ctx.viewer as UserViewer;
+}
+
 /** How the viewer is named in messages and mail: a user's email, or the service account's name. */
 export const viewerName = (viewer: Viewer) => viewer.user?.email ?? `service account ${viewer.serviceAccount!.name}`;

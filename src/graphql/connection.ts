@@ -141,12 +141,27 @@ function decodeCursor(cursor: string, argument: 'after' | 'before', list: string
   }
   if (Array.isArray(parsed) && parsed.length === 3 && parsed[0] === list && typeof parsed[2] === 'string' && UUID.test(parsed[2])) {
     const value: unknown = parsed[1];
-    const isTime = column.dataType === 'date';
-    const valid =
-      column.dataType === 'number' ? typeof value === 'number' : typeof value === 'string' && (!isTime || !Number.isNaN(Date.parse(value)));
-    if (valid) return { value: value as string | number, id: parsed[2] };
+    if (isSortValueOf(column, value)) return { value, id: parsed[2] };
   }
   throw badInput(argument, 'is not a cursor of this list in this order; use a cursor the same query returned.');
+}
+
+/** What encodeCursor writes for a timestamp: `Date.toISOString()`. */
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const INT4_MAX = 2 ** 31 - 1;
+
+/**
+ * Whether a decoded cursor value is one that a row of this sort column could have: anything else
+ * (a timestamp of "1", a bigint of 1e300, a NUL in text) would only fail in the database.
+ */
+function isSortValueOf(column: AnyColumn, value: unknown): value is string | number {
+  if (column.dataType === 'number') {
+    const sqlType = (column as unknown as { getSQLType(): string }).getSQLType();
+    const max = sqlType === 'integer' ? INT4_MAX : Number.MAX_SAFE_INTEGER;
+    return Number.isInteger(value) && Math.abs(value as number) <= max;
+  }
+  if (typeof value !== 'string' || value.includes('\0')) return false;
+  return column.dataType !== 'date' || (ISO_TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value)));
 }
 
 interface PageRequest {

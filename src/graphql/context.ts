@@ -1,8 +1,7 @@
 import type { Config } from '../config.js';
 import type { Database, Db } from '../db/client.js';
 import type { StatementScope } from '../db/statements.js';
-import type { serviceAccounts, users } from '../db/schema/index.js';
-import type { Permission } from '../iam/permissions.js';
+import type { Viewer } from '../auth/subject.js';
 import { Policy } from '../iam/policy.js';
 import type { Logger } from '../logger.js';
 import type { Mail } from '../mail/mail.js';
@@ -11,28 +10,7 @@ import { LoaderRegistry } from './loaders.js';
 import type { Provisioner } from '../modules/operations/provisioner.js';
 import type { EventBus } from '../modules/events/bus.js';
 
-export type UserRow = typeof users.$inferSelect;
-export type ServiceAccountRow = typeof serviceAccounts.$inferSelect;
-
-/** Who holds grants: a user, or a team's service account (Numspot subjects). */
-export interface Subject {
-  type: 'USER' | 'SERVICE_ACCOUNT';
-  id: string;
-}
-
-/** Who is calling, as established from the bearer token. */
-export interface Viewer {
-  subject: Subject;
-  /** The calling user; null when a service account calls (with one of its API tokens). */
-  user: UserRow | null;
-  /** The calling service account; null for users. */
-  serviceAccount: ServiceAccountRow | null;
-  via: 'SESSION' | 'API_TOKEN';
-  /** The session's or API token's id. */
-  credentialId: string;
-  /** An API token's scopes narrow every permission to this set; null: not narrowed. */
-  scopes: ReadonlySet<Permission> | null;
-}
+export type { ServiceAccountRow, Subject, UserRow, Viewer } from '../auth/subject.js';
 
 /** Process-wide services a request uses. */
 export interface AppServices {
@@ -69,6 +47,6 @@ export class Context {
   ) {
     this.db = app.database.db;
     this.loaders = new LoaderRegistry(this);
-    this.policy = new Policy(this);
+    this.policy = new Policy(this.db, viewer);
   }
 }

@@ -1,5 +1,25 @@
 import { GraphQLScalarType, Kind } from 'graphql';
-export { DateTimeResolver as DateTime, EmailAddressResolver as EmailAddress, JSONResolver as JSONScalar } from 'graphql-scalars';
+import { JSONResolver } from 'graphql-scalars';
+export { DateTimeResolver as DateTime, EmailAddressResolver as EmailAddress } from 'graphql-scalars';
+
+/**
+ * graphql-scalars builds the objects of an inline JSON literal with a null prototype (against
+ * prototype pollution), which drizzle cannot take as a column value (it reads `.constructor`).
+ * Ordinary objects built with `Object.fromEntries` keep the protection: a `__proto__` key stays
+ * an own property.
+ */
+function ordinaryJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(ordinaryJson);
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, ordinaryJson(item)]));
+  return value;
+}
+
+/** graphql-scalars' JSON, with inline object literals parsed into ordinary objects. */
+export const JSONScalar = new GraphQLScalarType({
+  ...JSONResolver.toConfig(),
+  parseLiteral: (ast, variables) => ordinaryJson(JSONResolver.parseLiteral(ast, variables)),
+});
 
 /**
  * Integers beyond 2^53 (byte counts). Sent as strings so every JSON client reads them exactly;

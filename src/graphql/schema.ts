@@ -4,6 +4,8 @@ import { applyMiddleware } from 'graphql-middleware';
 import { deny, shield } from 'graphql-shield';
 import type { IMiddleware } from 'graphql-middleware';
 import { buildSchema } from 'type-graphql';
+import { AUTHORIZATION, describeDeclaration, type Declaration } from '../iam/declarations.js';
+import { guardRule } from '../iam/guard.js';
 import { rules } from '../iam/rules.js';
 import { AccountResolver } from '../modules/accounts/resolver.js';
 import { BucketResolver, TeamBucketsResolver } from '../modules/buckets/resolver.js';
@@ -85,6 +87,7 @@ export async function buildBareSchema(): Promise<GraphQLSchema> {
     validate: false,
   });
   encodeNodeIds(schema);
+  describeDeclarations(schema);
   schema.getQueryType()!.description = 'Entry points for reading: the viewer, teams, users and any object by global ID.';
   schema.getSubscriptionType()!.description =
     'Live updates over graphql-ws on the same path, authenticated by `connectionParams: { Authorization: "Bearer <token>" }`.';
@@ -102,14 +105,38 @@ function encodeNodeIds(schema: GraphQLSchema): void {
   }
 }
 
-/** Entry points the rule map does not mention; they are denied. */
+/** The declarations of the schema's fields (`@Requires`), by type and field. */
+export function declarations(schema: GraphQLSchema): Map<string, Declaration> {
+  const found = new Map<string, Declaration>();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const declaration = field.extensions?.[AUTHORIZATION] as Declaration | undefined;
+      if (declaration) found.set(`${type.name}.${field.name}`, declaration);
+    }
+  }
+  return found;
+}
+
+/** Each declared field's description ends with what it needs, generated from its declaration. */
+function describeDeclarations(schema: GraphQLSchema): void {
+  for (const [path, declaration] of declarations(schema)) {
+    const [typeName, fieldName] = path.split('.');
+    const field = (schema.getType(typeName) as GraphQLObjectType).getFields()[fieldName];
+    field.description = `${field.description ?? ''}\n\n${describeDeclaration(declaration)}`.trim();
+  }
+}
+
+/** Entry points with neither a declaration nor a rule; they are denied. */
 export function unruledEntryPoints(schema: GraphQLSchema): string[] {
+  const declared = declarations(schema);
   const missing: string[] = [];
   for (const typeName of ENTRY_POINTS) {
     const type = schema.getType(typeName) as GraphQLObjectType | undefined;
     if (!type) continue;
     const ruled = (rules as Record<string, Record<string, unknown>>)[typeName] ?? {};
-    for (const field of Object.keys(type.getFields())) if (!ruled[field]) missing.push(`${typeName}.${field}`);
+    for (const field of Object.keys(type.getFields()))
+      if (!ruled[field] && !declared.has(`${typeName}.${field}`)) missing.push(`${typeName}.${field}`);
   }
   return missing;
 }
@@ -122,6 +149,11 @@ export function unruledEntryPoints(schema: GraphQLSchema): string[] {
 function applyRules(schema: GraphQLSchema): GraphQLSchema {
   const ruleMap: Record<string, Record<string, unknown>> = {};
   for (const [typeName, fields] of Object.entries(rules)) ruleMap[typeName] = { ...fields };
+  for (const [path, declaration] of declarations(schema)) {
+    const [typeName, field] = path.split('.');
+    if (ruleMap[typeName]?.[field]) throw new Error(`${path} has both a declaration and a hand-written rule`);
+    (ruleMap[typeName] ??= {})[field] = guardRule(declaration);
+  }
   for (const path of unruledEntryPoints(schema)) {
     const [typeName, field] = path.split('.');
     (ruleMap[typeName] ??= {})[field] = deny;

@@ -30,20 +30,29 @@ function isExpected(error: unknown): boolean {
 
 export const INTERNAL_MESSAGE = 'Internal server error; the request id identifies it in the server logs.';
 
-/** Unexpected errors never reach clients as they are: no SQL, stack or internal message. */
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  if (isExpected(error)) {
-    const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions };
-  }
-  // A request id set where the error was raised (context creation) is kept; otherwise the
-  // plugin below adds it once the request's context is known.
-  const requestId = formatted.extensions?.requestId;
-  return {
-    message: INTERNAL_MESSAGE,
-    locations: formatted.locations,
-    path: formatted.path,
-    extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}) },
+/** graphql's suggestions of field, type and enum value names, which tell an outsider the schema. */
+const SUGGESTION = / ?Did you mean (.+?)\?$/;
+
+/**
+ * Unexpected errors never reach clients as they are: no SQL, stack or internal message. With
+ * `hideSuggestions` (production), request errors lose their "Did you mean …?".
+ */
+export function errorFormatter(options: { hideSuggestions: boolean }) {
+  return function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+    if (isExpected(error)) {
+      const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+      const message = options.hideSuggestions ? formatted.message.replace(SUGGESTION, '') : formatted.message;
+      return { ...formatted, message, extensions };
+    }
+    // A request id set where the error was raised (context creation) is kept; otherwise the
+    // plugin below adds it once the request's context is known.
+    const requestId = formatted.extensions?.requestId;
+    return {
+      message: INTERNAL_MESSAGE,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}) },
+    };
   };
 }
 

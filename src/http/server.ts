@@ -7,15 +7,14 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import depthLimit from 'graphql-depth-limit';
 import { authenticate } from '../auth/authenticate.js';
 import { withStatementScope, type StatementScope } from '../db/statements.js';
 import { Context, type AppServices } from '../graphql/context.js';
 import { buildGraphqlSchema } from '../graphql/schema.js';
-import { INTERNAL_MESSAGE, errorLoggingPlugin, formatError } from './errors.js';
+import { INTERNAL_MESSAGE, errorFormatter, errorLoggingPlugin } from './errors.js';
 import { GraphQLError } from 'graphql';
 import { playgroundRouter } from './playground.js';
-import { queryCostPlugin } from './query-cost.js';
+import { queryLimitsPlugin, validationRules, websocketOperations } from './query-limits.js';
 import { operationHandlers } from '../modules/operations/handlers.js';
 import { OperationWorker } from '../modules/operations/worker.js';
 
@@ -31,6 +30,9 @@ export interface RunningServer {
 type ScopedRequest = express.Request & { statementScope?: StatementScope; requestId?: string };
 
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
+
+/** The largest request accepted: an HTTP body, or one WebSocket message. */
+const MAX_REQUEST_BYTES = 200 * 1024;
 
 /** Reports how many SQL statements the request issued, when the server is configured to. */
 function statementHeaderPlugin(): ApolloServerPlugin<Context> {
@@ -70,6 +72,7 @@ export async function startServer(services: AppServices): Promise<RunningServer>
   const httpServer = http.createServer(app);
 
   const schema = await buildGraphqlSchema();
+  const formatError = errorFormatter({ hideSuggestions: config.production });
 
   /** Who is calling, from a bearer header: one statement; never throws for a bad token. */
   const contextFor = async (
@@ -89,7 +92,9 @@ export async function startServer(services: AppServices): Promise<RunningServer>
   };
 
   // Subscriptions over graphql-ws on the same path; the bearer token comes in connectionParams.
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
+  // Every operation sent over the socket meets the same limits as over HTTP: message size, validation, cost.
+  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: MAX_REQUEST_BYTES });
+  const websocketOperation = websocketOperations(schema, config);
   const wsCleanup = useServer<{ Authorization?: unknown; authorization?: unknown }>(
     {
       schema,
@@ -102,7 +107,9 @@ export async function startServer(services: AppServices): Promise<RunningServer>
           userAgent: request.headers['user-agent'] ?? '',
         });
       },
+      onSubscribe: (_ctx, _id, payload) => websocketOperation(payload),
       // Same masking as HTTP: no internals in subscription errors either.
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result,
     },
@@ -114,10 +121,11 @@ export async function startServer(services: AppServices): Promise<RunningServer>
     includeStacktraceInErrorResponses: false,
     // Authentication is a bearer header, never a cookie, so cross-site requests carry no credentials.
     csrfPrevention: false,
+    // Turned off (INTROSPECTION=false) by a validation rule of ours, which covers WebSocket too.
     introspection: true,
     // main.ts handles SIGTERM itself (drain, then close the pool); two handlers racing to stop hung shutdown.
     stopOnTerminationSignals: false,
-    validationRules: [depthLimit(config.maxQueryDepth)],
+    validationRules: validationRules(config),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { serverWillStart: async () => ({ drainServer: async () => void (await wsCleanup.dispose()) }) },
@@ -125,7 +133,7 @@ export async function startServer(services: AppServices): Promise<RunningServer>
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginLandingPageDisabled(),
       errorLoggingPlugin(logger),
-      queryCostPlugin(config.maxQueryNodes),
+      queryLimitsPlugin(config),
       ...(config.exposeSqlStats ? [statementHeaderPlugin()] : []),
     ],
   });
@@ -162,7 +170,7 @@ export async function startServer(services: AppServices): Promise<RunningServer>
     res.setHeader('x-request-id', req.requestId);
     next();
   });
-  app.use(GRAPHQL_PATH, express.json({ limit: '200kb' }), (req: ScopedRequest, _res, next) => {
+  app.use(GRAPHQL_PATH, express.json({ limit: MAX_REQUEST_BYTES }), (req: ScopedRequest, _res, next) => {
     // Entered after the body is read, so that everything the request runs from here counts.
     req.statementScope = withStatementScope(next).scope;
   });

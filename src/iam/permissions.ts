@@ -56,6 +56,34 @@ export const grantableAt = (permission: Permission, scope: GrantScope): boolean 
 /** Every permission that can be granted at the scope, in catalog order. */
 export const permissionsGrantableAt = (scope: GrantScope): Permission[] => PERMISSIONS.filter((p) => grantableAt(p, scope));
 
+/**
+ * Any permission on an object implies reading it, as cloud IAM roles include `get`: acting on a
+ * bucket, app or cluster implies reading that kind of resource where the permission holds; acting
+ * on the team itself (or creating resources, managing IAM, reading its audit trail) implies
+ * reading the team. User management implies nothing else.
+ */
+function impliedBy(permission: Permission): Permission[] {
+  if (permission === 'user:manage') return [];
+  const kind = permission.split(':')[0];
+  if (permission === 'app:grant') return ['app:read', 'team:read'];
+  if (permission.endsWith(':create') || kind === 'team' || kind === 'iam' || kind === 'audit') return ['team:read'];
+  return [`${kind}:read` as Permission];
+}
+
+const IMPLIED: ReadonlyMap<Permission, readonly Permission[]> = new Map(
+  PERMISSIONS.map((p) => [p, [...new Set([p, ...impliedBy(p)])]] as const),
+);
+
+/** The permissions with what they imply (reading the objects they act on). */
+export function withImplied(permissions: Iterable<Permission>): Set<Permission> {
+  const all = new Set<Permission>();
+  for (const p of permissions) for (const q of IMPLIED.get(p)!) all.add(q);
+  return all;
+}
+
+/** Every permission whose holder holds `permission` (itself, and those that imply it). */
+export const implying = (permission: Permission): Permission[] => PERMISSIONS.filter((p) => IMPLIED.get(p)!.includes(permission));
+
 export const isPermission = (value: string): value is Permission => (PERMISSIONS as readonly string[]).includes(value);
 
 export type TeamRoleName = 'OWNER' | 'ADMIN' | 'MEMBER' | 'VIEWER';

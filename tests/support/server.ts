@@ -46,6 +46,8 @@ export interface TestServer {
   mailbox: MailCatcher;
   /** The simulated cloud behind operations (no step delay unless configured); can be told to fail steps. */
   provisioner: SimulatedProvisioner;
+  /** The lines the server logged (at the configured level; tests run silent unless they set logLevel). */
+  logs: string[];
   gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string, headers?: Record<string, string>): Promise<GqlResult<T>>;
   /** Signs a new user up over HTTP and (unless told not to) verifies their email from the mail; returns their token and global id. */
   signUp(email: string, fullName?: string, options?: { verify: boolean }): Promise<{ token: string; id: string; email: string }>;
@@ -81,7 +83,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     ...loadConfig({}),
     port: 0,
     host: '127.0.0.1',
-    logLevel: 'silent',
+    logLevel: (process.env.TEST_LOG_LEVEL as Config['logLevel']) ?? 'silent',
     exposeSqlStats: true,
     provisionerStepMs: 0,
     // Test files invite the same people to many teams from one address; account-security.test.ts tests the mail limits with its own.
@@ -91,7 +93,8 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     ...overrides,
   };
   await ensureAdmin(database.db, config.admin!);
-  const logger = createLogger(config.logLevel);
+  const logs: string[] = [];
+  const logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(line) });
   const mailbox = new MailCatcher();
   const mail = new Mail(database, mailbox, logger);
   const provisioner = new SimulatedProvisioner(config.provisionerStepMs);
@@ -147,6 +150,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     mail,
     mailbox,
     provisioner,
+    logs,
     gql,
     signUp,
     adminToken,

@@ -1,5 +1,6 @@
 import { Arg, Ctx, Field, InputType, Int, Mutation, ObjectType, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context.js';
+import { Requires, stateRule, withFullAccess } from '../../iam/declarations.js';
 import { INPUT_ARG } from '../../graphql/inputs.js';
 import { DateTime } from '../../graphql/scalars.js';
 import { Payload, UserErrorCode, payload, userError } from '../../graphql/user-errors.js';
@@ -105,16 +106,19 @@ export class RequestPasswordResetPayload extends Payload {}
 
 @Resolver()
 export class AccountResolver {
+  @Requires('ANYONE')
   @Mutation(() => SessionTokenPayload, { description: 'Creates an account and logs it in.' })
   signUp(@Arg('input', () => SignUpInput, INPUT_ARG) input: SignUpInput, @Ctx() ctx: Context) {
     return payload(() => accounts.signUp(ctx, { ...input, fullName: input.fullName ?? undefined }));
   }
 
+  @Requires('ANYONE')
   @Mutation(() => SessionTokenPayload, { description: 'Logs in with email and password; repeated failures are throttled.' })
   logIn(@Arg('input', () => LogInInput, INPUT_ARG) input: LogInInput, @Ctx() ctx: Context) {
     return payload(() => accounts.logIn(ctx, input));
   }
 
+  @Requires('SIGNED_IN', stateRule('Ending other sessions needs a session or an unscoped token.'))
   @Mutation(() => LogOutPayload, { description: 'Ends the current session, or all your other sessions.' })
   logOut(
     @Arg('input', () => LogOutInput, { nullable: true, description: 'What to do; omit to end the current session.' })
@@ -124,11 +128,13 @@ export class AccountResolver {
     return payload(() => accounts.logOut(ctx, input?.allOtherSessions ?? false));
   }
 
+  @Requires(withFullAccess('change the password'))
   @Mutation(() => PasswordPayload, { description: 'Changes your password, ends your other sessions and revokes your API tokens.' })
   changePassword(@Arg('input', () => ChangePasswordInput, INPUT_ARG) input: ChangePasswordInput, @Ctx() ctx: Context) {
     return payload(() => accounts.changePassword(ctx, input));
   }
 
+  @Requires('ANYONE')
   @Mutation(() => RequestPasswordResetPayload, {
     description: 'Mails a password-reset token if the email is registered; answers the same either way.',
   })
@@ -140,11 +146,13 @@ export class AccountResolver {
     return payload(() => accounts.requestPasswordReset(ctx, input));
   }
 
+  @Requires('ANYONE')
   @Mutation(() => EmailVerificationPayload, { description: 'Confirms that you receive mail at your address, with the token mailed to it.' })
   verifyEmail(@Arg('input', () => VerifyEmailInput, INPUT_ARG) input: VerifyEmailInput, @Ctx() ctx: Context) {
     return payload(() => accounts.verifyEmail(ctx, input));
   }
 
+  @Requires(withFullAccess('request email verification'))
   @Mutation(() => EmailVerificationPayload, { description: 'Mails a new verification token to your address.' })
   requestEmailVerification(
     @Arg('input', () => RequestEmailVerificationInput, { nullable: true, description: 'What to do; may be omitted.' })
@@ -158,6 +166,7 @@ export class AccountResolver {
     });
   }
 
+  @Requires('ANYONE')
   @Mutation(() => PasswordPayload, {
     description:
       'Sets a new password with a reset token (valid only while the account keeps the address it was mailed to), ends every session of the account and revokes its API tokens.',

@@ -148,7 +148,6 @@ export async function signUp(ctx: Context, rawInput: unknown): Promise<IssuedSes
 const invalidCredentials = () => userError(null, UserErrorCode.INVALID_CREDENTIALS, 'Wrong email or password.');
 
 export async function logIn(ctx: Context, rawInput: { email?: unknown; password?: unknown }): Promise<IssuedSession> {
-  const startedAt = new Date();
   const email = typeof rawInput.email === 'string' ? rawInput.email.trim().toLowerCase() : '';
   const password = typeof rawInput.password === 'string' ? rawInput.password : '';
   if (!email) throw userError('email', UserErrorCode.REQUIRED, 'email must not be empty.');
@@ -162,9 +161,9 @@ export async function logIn(ctx: Context, rawInput: { email?: unknown; password?
     // Written whether or not the email exists, so the answer's timing does not tell either.
     await auditFailure(ctx, 'user.login', {
       target: { type: 'User', id: user?.id ?? null },
+      teamId: null,
       error: error.message,
       data: { email, ipAddress: ctx.client.ip, userAgent: ctx.client.userAgent.slice(0, 300) },
-      startedAt,
     });
     return error;
   };

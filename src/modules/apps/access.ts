@@ -4,17 +4,12 @@ import { apps } from '../../db/schema/index.js';
 import type { Context } from '../../graphql/context.js';
 import { notFound } from '../../graphql/errors.js';
 import { UserErrorCode, userError } from '../../graphql/user-errors.js';
-import type { Permission } from '../../iam/permissions.js';
+import { guarded } from '../../iam/guard.js';
 import { appById } from './loaders.js';
 import type { AppRow } from './types.js';
 
-/** An app the viewer can read and holds `permission` on; NOT_FOUND or FORBIDDEN otherwise. */
-export async function appWithPermission(ctx: Context, appId: string, permission: Permission, action: string): Promise<AppRow> {
-  const app = await ctx.loaders.get(appById).load(appId);
-  if (!app) throw notFound('App');
-  await ctx.policy.requireOnResource('APP', app, permission, action);
-  return app;
-}
+/** The app a mutation's declaration was checked on (by the guard, before the service runs). */
+export const declaredApp = (ctx: Context, appId: string): Promise<AppRow> => guarded(ctx.loaders.get(appById).load(appId), 'App');
 
 /**
  * Re-reads the app under a row lock: changes to one app (units, versions, state) are serialized,

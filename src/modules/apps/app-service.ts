@@ -19,14 +19,14 @@ import {
   teams,
 } from '../../db/schema/index.js';
 import type { Context } from '../../graphql/context.js';
-import { forbidden, notFound } from '../../graphql/errors.js';
+import { notFound } from '../../graphql/errors.js';
 import { UserErrorCode, userError } from '../../graphql/user-errors.js';
+import { grantableAt } from '../../iam/permissions.js';
 import { fields, parseInput } from '../../graphql/validation.js';
 import { audited } from '../events/audit.js';
 import { clusterForPlacement } from '../clusters/service.js';
-import { lockTeam, readableTeam } from '../teams/team-service.js';
-import { appWithPermission, lockApp } from './access.js';
-import { appById } from './loaders.js';
+import { lockTeam } from '../teams/team-service.js';
+import { declaredApp, lockApp } from './access.js';
 import type { AppRow } from './types.js';
 
 const appName = z
@@ -92,8 +92,6 @@ async function ensureAppSeat(tx: Executor, team: typeof teams.$inferSelect): Pro
 
 export async function createApp(ctx: Context, teamId: string, rawInput: unknown, clusterId?: string): Promise<{ app: AppRow }> {
   const input = parseInput(createSchema, rawInput);
-  await readableTeam(ctx, teamId);
-  await ctx.policy.require(teamId, 'app:create', 'create apps in this team');
   try {
     return await audited(ctx, 'app.create', async (tx) => {
       const team = await lockTeam(tx, teamId);
@@ -126,18 +124,14 @@ export async function updateApp(
   clusterId: string | null | undefined,
 ): Promise<{ app: AppRow }> {
   const input = parseInput(updateSchema, rawInput);
-  const app = await appWithPermission(ctx, appId, 'app:update', 'update this app');
+  const app = await declaredApp(ctx, appId);
+  // Moving takes app:delete on the app and app:create in the new team (declared): it ends the old
+  // team's hold on the app, so nothing less than deleting it may do that.
   const moving = newTeamId !== undefined && newTeamId !== app.teamId;
-  if (moving) {
-    // Moving changes who owns the app, so a grant to another team is not enough: it takes the owner team's say.
-    await ctx.policy.require(app.teamId, 'app:update', 'move this app out of its team');
-    await readableTeam(ctx, newTeamId);
-    await ctx.policy.require(newTeamId, 'app:create', 'move apps into that team');
-  }
   return audited(ctx, 'app.update', async (tx) => {
     await catalogChoice(tx, input, false);
     if (moving) await ensureAppSeat(tx, await lockTeam(tx, newTeamId));
-    const current = await lockApp(tx, appId, { mustBeUnlocked: false });
+    const current = await lockApp(tx, appId, { mustBeUnlocked: moving });
     if (clusterId) await clusterForPlacement(ctx, tx, clusterId, moving ? newTeamId : current.teamId);
     else if (moving && clusterId === undefined && current.clusterId)
       throw userError(
@@ -155,6 +149,8 @@ export async function updateApp(
       result: { app: updated },
       target: { type: 'App', id: appId },
       teamId: updated.teamId,
+      // Both teams' audit trails record a move: the old team must see where its app went.
+      alsoTeamIds: moving ? [current.teamId] : [],
       data: { changed: [...Object.keys(input), ...(moving ? ['team'] : []), ...(clusterId !== undefined ? ['cluster'] : [])] },
     };
   });
@@ -195,7 +191,7 @@ async function moveAppRows(tx: Executor, appId: string, teamId: string): Promise
 }
 
 export async function deleteApp(ctx: Context, appId: string): Promise<{ app: AppRow }> {
-  const app = await appWithPermission(ctx, appId, 'app:delete', 'delete this app');
+  const app = await declaredApp(ctx, appId);
   return audited(ctx, 'app.delete', async (tx) => {
     await lockApp(tx, appId, { mustBeUnlocked: true });
     await tx.delete(apps).where(eq(apps.id, appId));
@@ -203,22 +199,16 @@ export async function deleteApp(ctx: Context, appId: string): Promise<{ app: App
   });
 }
 
-/** tsuru grant: members of the granted team hold their role's app permissions on the app. */
 /**
- * Granting opens the app to a whole team, so it takes app:grant in the owner team: held on the
- * app alone (or through a grant), it would let its holder open the app to a team of their own.
+ * tsuru grant: members of the granted team hold their role's app permissions on the app, within
+ * what the granter holds on it now (a grant passes on nothing its granter could not do). Granting
+ * takes app:grant in the owner team (declared): held on the app alone, it would let its holder
+ * open the app to a team of their own.
  */
-async function appToShare(ctx: Context, appId: string, action: string): Promise<AppRow> {
-  const app = await ctx.loaders.get(appById).load(appId);
-  if (!app) throw notFound('App');
-  await ctx.policy.require(app.teamId, 'app:grant', action);
-  return app;
-}
-
 export async function grantAppAccess(ctx: Context, appId: string, teamId: string): Promise<{ app: AppRow }> {
-  const app = await appToShare(ctx, appId, 'grant access to this app');
+  const app = await declaredApp(ctx, appId);
   // Read before the transaction: on PGlite's one connection a read outside it would wait forever.
-  const carried = await ctx.policy.resourceActions('APP', app);
+  const carried = [...(await ctx.policy.resourcePermissions('APP', app))].filter((p) => grantableAt(p, 'APP')).sort();
   return audited(ctx, 'app.grant', async (tx) => {
     const [team] = await tx.select({ id: teams.id, slug: teams.slug }).from(teams).where(eq(teams.id, teamId));
     if (!team) throw notFound('Team');
@@ -241,7 +231,7 @@ export async function grantAppAccess(ctx: Context, appId: string, teamId: string
 }
 
 export async function revokeAppAccess(ctx: Context, appId: string, teamId: string): Promise<{ app: AppRow }> {
-  const app = await appToShare(ctx, appId, 'revoke access to this app');
+  const app = await declaredApp(ctx, appId);
   if (teamId === app.teamId)
     throw userError('teamId', UserErrorCode.NOT_ALLOWED, 'The owner team’s access cannot be revoked; move the app with updateApp instead.');
   return audited(ctx, 'app.revoke', async (tx) => {
@@ -260,9 +250,7 @@ export async function setAppQuota(ctx: Context, appId: string, rawLimit: unknown
     z.object({ unitLimit: z.number().int().min(0, { error: 'must be 0 or more, or null for no limit' }).max(10_000).nullable() }),
     { unitLimit: rawLimit },
   );
-  if (!(await ctx.policy.canOnPlatform('app:update'))) throw forbidden('Only platform admins (app:update) may do this.');
-  const app = await ctx.loaders.get(appById).load(appId);
-  if (!app) throw notFound('App');
+  const app = await declaredApp(ctx, appId);
   return audited(ctx, 'app.quota', async (tx) => {
     await lockApp(tx, appId, { mustBeUnlocked: false });
     const [{ used }] = await tx.select({ used: count() }).from(appUnits).where(eq(appUnits.appId, appId));

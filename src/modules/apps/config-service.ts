@@ -7,7 +7,7 @@ import type { Context } from '../../graphql/context.js';
 import { UserErrorCode, userError } from '../../graphql/user-errors.js';
 import { parseInput } from '../../graphql/validation.js';
 import { audited } from '../events/audit.js';
-import { appWithPermission, lockApp } from './access.js';
+import { declaredApp, lockApp } from './access.js';
 import { AppState, UnitStatus, type AppRow } from './types.js';
 
 const MAX_ENV_PER_APP = 500;
@@ -52,7 +52,7 @@ async function restartIfRunning(tx: Tx, app: AppRow, noRestart: boolean): Promis
 
 export async function setEnv(ctx: Context, appId: string, rawInput: unknown): Promise<{ app: AppRow }> {
   const input = parseInput(setEnvSchema, rawInput);
-  await appWithPermission(ctx, appId, 'app:env:write', 'set environment variables of this app');
+  await declaredApp(ctx, appId);
   return audited(ctx, 'app.env.set', async (tx) => {
     const app = await lockApp(tx, appId, { mustBeUnlocked: true });
     await tx
@@ -82,7 +82,7 @@ export async function setEnv(ctx: Context, appId: string, rawInput: unknown): Pr
 
 export async function unsetEnv(ctx: Context, appId: string, rawInput: unknown): Promise<{ app: AppRow }> {
   const input = parseInput(unsetEnvSchema, rawInput);
-  await appWithPermission(ctx, appId, 'app:env:write', 'unset environment variables of this app');
+  await declaredApp(ctx, appId);
   return audited(ctx, 'app.env.unset', async (tx) => {
     const app = await lockApp(tx, appId, { mustBeUnlocked: true });
     const removed = await tx
@@ -110,7 +110,7 @@ const hostname = z
 
 export async function addCname(ctx: Context, appId: string, rawCname: unknown): Promise<{ app: AppRow }> {
   const { cname } = parseInput(z.object({ cname: hostname }), { cname: rawCname });
-  await appWithPermission(ctx, appId, 'app:update', 'add a cname to this app');
+  await declaredApp(ctx, appId);
   const taken = () => userError('cname', UserErrorCode.TAKEN, `cname ${cname} is already used by an app.`);
   try {
     return await audited(ctx, 'app.cname.add', async (tx) => {
@@ -128,7 +128,7 @@ export async function addCname(ctx: Context, appId: string, rawCname: unknown): 
 
 export async function removeCname(ctx: Context, appId: string, rawCname: unknown): Promise<{ app: AppRow }> {
   const { cname } = parseInput(z.object({ cname: hostname }), { cname: rawCname });
-  await appWithPermission(ctx, appId, 'app:update', 'remove a cname from this app');
+  await declaredApp(ctx, appId);
   return audited(ctx, 'app.cname.remove', async (tx) => {
     const app = await lockApp(tx, appId, { mustBeUnlocked: true });
     const removed = await tx

@@ -9,7 +9,7 @@ import type { Context } from '../../graphql/context.js';
 import { UserErrorCode, userError } from '../../graphql/user-errors.js';
 import { parseInput } from '../../graphql/validation.js';
 import { audited } from '../events/audit.js';
-import { appWithPermission, lockApp } from './access.js';
+import { declaredApp, lockApp } from './access.js';
 import { AppState, DeployOrigin, DeployStatus, UnitStatus, type AppRow, type DeployRow } from './types.js';
 
 /** Puts a deploy live: marks it done and makes sure the app runs (a first deploy gets one web unit). */
@@ -113,7 +113,7 @@ async function startDeploy(
   appId: string,
   build: (tx: Tx, app: AppRow, version: number) => Promise<Omit<typeof deploys.$inferInsert, 'appId' | 'teamId' | 'version'>>,
 ): Promise<{ deploy: DeployRow; app: AppRow; operation: OperationRow }> {
-  await appWithPermission(ctx, appId, 'app:deploy', 'deploy this app');
+  await declaredApp(ctx, appId);
   return audited(ctx, kind, async (tx) => {
     // The app lock makes version numbers consecutive under concurrent deploys, and the queue
     // (ordered by insertion) releases them in that order.

@@ -7,7 +7,7 @@ import type { Context } from '../../graphql/context.js';
 import { UserErrorCode, userError } from '../../graphql/user-errors.js';
 import { parseInput } from '../../graphql/validation.js';
 import { audited } from '../events/audit.js';
-import { appWithPermission, lockApp } from './access.js';
+import { declaredApp, lockApp } from './access.js';
 import { AppState, UnitStatus, type AppRow, type ProcessRow } from './types.js';
 
 export type LifecycleAction = 'start' | 'stop' | 'restart' | 'sleep';
@@ -53,7 +53,7 @@ export async function changeLifecycle(
   rawProcess?: string | null,
 ): Promise<{ app: AppRow }> {
   const process = rawProcess == null ? null : parseInput(z.object({ process: processName }), { process: rawProcess }).process;
-  await appWithPermission(ctx, appId, 'app:lifecycle', `${action} this app`);
+  await declaredApp(ctx, appId);
   const rule = TRANSITIONS[action];
   return audited(ctx, `app.${action}`, async (tx) => {
     const app = await lockApp(tx, appId, { mustBeUnlocked: true });
@@ -112,7 +112,7 @@ const unitsSchema = z.object({
 /** Adds units to a process (creating the process if needed) within the app's unit limit. */
 export async function addUnits(ctx: Context, appId: string, rawInput: unknown): Promise<{ app: AppRow }> {
   const input = parseInput(unitsSchema, rawInput);
-  await appWithPermission(ctx, appId, 'app:lifecycle', 'add units to this app');
+  await declaredApp(ctx, appId);
   return audited(ctx, 'app.units.add', async (tx) => {
     const app = await lockApp(tx, appId, { mustBeUnlocked: true });
     const [{ used }] = await tx.select({ used: count() }).from(appUnits).where(eq(appUnits.appId, appId));
@@ -146,7 +146,7 @@ export async function addUnits(ctx: Context, appId: string, rawInput: unknown): 
 /** Removes the newest units of a process; counts never go below zero. */
 export async function removeUnits(ctx: Context, appId: string, rawInput: unknown): Promise<{ app: AppRow }> {
   const input = parseInput(unitsSchema, rawInput);
-  await appWithPermission(ctx, appId, 'app:lifecycle', 'remove units from this app');
+  await declaredApp(ctx, appId);
   return audited(ctx, 'app.units.remove', async (tx) => {
     const app = await lockApp(tx, appId, { mustBeUnlocked: true });
     const process = await processOf(tx, appId, input.process);

@@ -5,6 +5,8 @@ import type { Context } from '../../graphql/context.js';
 import { notFound } from '../../graphql/errors.js';
 import { INPUT_ARG, withoutNulls } from '../../graphql/inputs.js';
 import { registerNodeType } from '../../graphql/node-registry.js';
+import { Requires, on, permission, stateRule } from '../../iam/declarations.js';
+import { registerTarget, resourceTarget } from '../../iam/guard.js';
 import { idOf, toGlobalId } from '../../graphql/relay.js';
 import { payload } from '../../graphql/user-errors.js';
 import { eventsOfApp } from '../events/loaders.js';
@@ -75,6 +77,9 @@ import {
 } from './types.js';
 
 registerNodeType('App', (ctx, id) => ctx.loaders.get(appById).load(id));
+const appTarget = resourceTarget('APP', 'App', (ctx, id) => ctx.loaders.get(appById).load(id));
+registerTarget('APP', appTarget);
+registerTarget<AppRow>('APP_TEAM', { ...appTarget, permissions: (ctx, app) => ctx.policy.teamPermissions(app.teamId) });
 registerNodeType('Deploy', (ctx, id) => ctx.loaders.get(deployById).load(id));
 
 const appIdOf = (id: string) => idOf('App', id, 'appId');
@@ -169,12 +174,18 @@ export class AppResolver {
     return ctx.policy.resourceActions('APP', app);
   }
 
+  @Requires(permission('app:create', on.team('input.teamId'), 'create apps in this team'))
   @Mutation(() => AppPayload, { description: 'Creates an app in a team, within the team’s app limit.' })
   createApp(@Arg('input', () => CreateAppInput, INPUT_ARG) input: CreateAppInput, @Ctx() ctx: Context) {
     const { teamId, clusterId, ...rest } = input;
     return payload(() => appService.createApp(ctx, teamIdOf(teamId), withoutNulls(rest), clusterId ? clusterIdOf(clusterId) : undefined));
   }
 
+  @Requires(
+    permission('app:update', on.app('input.appId'), 'update this app'),
+    permission('app:delete', on.appTeam('input.appId'), 'move this app to another team', { when: 'input.teamId' }),
+    permission('app:create', on.team('input.teamId'), 'move apps into that team', { when: 'input.teamId' }),
+  )
   @Mutation(() => AppPayload, { description: 'Changes an app’s description, plan, pool, tags or lock, or moves it to another team.' })
   updateApp(@Arg('input', () => UpdateAppInput, INPUT_ARG) input: UpdateAppInput, @Ctx() ctx: Context) {
     const { appId, teamId, clusterId, ...rest } = input;
@@ -183,11 +194,13 @@ export class AppResolver {
     return payload(() => appService.updateApp(ctx, appIdOf(appId), withoutNulls(rest), teamId ? teamIdOf(teamId) : undefined, placement));
   }
 
+  @Requires(permission('app:delete', on.app('input.appId'), 'delete this app'))
   @Mutation(() => DeleteAppPayload, { description: 'Deletes an app with its units, env, cnames and deploys.' })
   deleteApp(@Arg('input', () => DeleteAppInput, INPUT_ARG) input: DeleteAppInput, @Ctx() ctx: Context) {
     return payload(async () => ({ deletedAppId: toGlobalId('App', (await appService.deleteApp(ctx, appIdOf(input.appId))).app.id) }));
   }
 
+  @Requires(permission('app:lifecycle', on.app('input.appId'), 'start this app'))
   @Mutation(() => AppPayload, { description: 'Starts a stopped, sleeping or failed app (or one process).' })
   startApp(
     @Arg('input', () => StartAppInput, INPUT_ARG)
@@ -197,6 +210,7 @@ export class AppResolver {
     return payload(() => lifecycle.changeLifecycle(ctx, appIdOf(input.appId), 'start', input.process));
   }
 
+  @Requires(permission('app:lifecycle', on.app('input.appId'), 'stop this app'))
   @Mutation(() => AppPayload, { description: 'Stops an app (or one process).' })
   stopApp(
     @Arg('input', () => StopAppInput, INPUT_ARG)
@@ -206,6 +220,7 @@ export class AppResolver {
     return payload(() => lifecycle.changeLifecycle(ctx, appIdOf(input.appId), 'stop', input.process));
   }
 
+  @Requires(permission('app:lifecycle', on.app('input.appId'), 'restart this app'))
   @Mutation(() => AppPayload, { description: 'Restarts a running app’s units (or one process’s).' })
   restartApp(
     @Arg('input', () => RestartAppInput, INPUT_ARG)
@@ -215,6 +230,7 @@ export class AppResolver {
     return payload(() => lifecycle.changeLifecycle(ctx, appIdOf(input.appId), 'restart', input.process));
   }
 
+  @Requires(permission('app:lifecycle', on.app('input.appId'), 'sleep this app'))
   @Mutation(() => AppPayload, { description: 'Puts a running app (or one process) to sleep.' })
   sleepApp(
     @Arg('input', () => SleepAppInput, INPUT_ARG)
@@ -224,6 +240,7 @@ export class AppResolver {
     return payload(() => lifecycle.changeLifecycle(ctx, appIdOf(input.appId), 'sleep', input.process));
   }
 
+  @Requires(permission('app:lifecycle', on.app('input.appId'), 'add units to this app'))
   @Mutation(() => AppPayload, { description: 'Adds units to a process, within the app’s unit limit.' })
   addUnits(
     @Arg('input', () => AddUnitsInput, INPUT_ARG)
@@ -234,6 +251,7 @@ export class AppResolver {
     return payload(() => lifecycle.addUnits(ctx, appIdOf(appId), rest));
   }
 
+  @Requires(permission('app:lifecycle', on.app('input.appId'), 'remove units from this app'))
   @Mutation(() => AppPayload, { description: 'Removes units from a process, newest first.' })
   removeUnits(
     @Arg('input', () => RemoveUnitsInput, INPUT_ARG)
@@ -244,6 +262,7 @@ export class AppResolver {
     return payload(() => lifecycle.removeUnits(ctx, appIdOf(appId), rest));
   }
 
+  @Requires(permission('app:env:write', on.app('input.appId'), 'set environment variables of this app'))
   @Mutation(() => AppPayload, { description: 'Sets environment variables; running units restart unless noRestart.' })
   setEnv(@Arg('input', () => SetEnvInput, INPUT_ARG) input: SetEnvInput, @Ctx() ctx: Context) {
     return payload(() =>
@@ -254,11 +273,13 @@ export class AppResolver {
     );
   }
 
+  @Requires(permission('app:env:write', on.app('input.appId'), 'unset environment variables of this app'))
   @Mutation(() => AppPayload, { description: 'Removes environment variables; running units restart unless noRestart.' })
   unsetEnv(@Arg('input', () => UnsetEnvInput, INPUT_ARG) input: UnsetEnvInput, @Ctx() ctx: Context) {
     return payload(() => config.unsetEnv(ctx, appIdOf(input.appId), { names: input.names, noRestart: input.noRestart ?? false }));
   }
 
+  @Requires(permission('app:env:write', on.app('input.appId'), 'add a cname to this app'))
   @Mutation(() => AppPayload, { description: 'Points a hostname at the app.' })
   addCname(
     @Arg('input', () => AddCnameInput, INPUT_ARG)
@@ -268,6 +289,7 @@ export class AppResolver {
     return payload(() => config.addCname(ctx, appIdOf(input.appId), input.cname));
   }
 
+  @Requires(permission('app:env:write', on.app('input.appId'), 'remove a cname from this app'))
   @Mutation(() => AppPayload, { description: 'Removes a hostname from the app.' })
   removeCname(
     @Arg('input', () => RemoveCnameInput, INPUT_ARG)
@@ -277,6 +299,10 @@ export class AppResolver {
     return payload(() => config.removeCname(ctx, appIdOf(input.appId), input.cname));
   }
 
+  @Requires(
+    permission('app:grant', on.appTeam('input.appId'), 'grant access to this app'),
+    stateRule('The granted team’s members hold their role’s app permissions within those you hold on the app.'),
+  )
   @Mutation(() => AppPayload, { description: 'Gives another team access to the app: its members hold their role’s app permissions on it.' })
   grantAppAccess(
     @Arg('input', () => GrantAppAccessInput, INPUT_ARG)
@@ -286,6 +312,7 @@ export class AppResolver {
     return payload(() => appService.grantAppAccess(ctx, appIdOf(input.appId), teamIdOf(input.teamId)));
   }
 
+  @Requires(permission('app:grant', on.appTeam('input.appId'), 'revoke access to this app'))
   @Mutation(() => AppPayload, { description: 'Takes a granted team’s access to the app away (not the owner team’s).' })
   revokeAppAccess(
     @Arg('input', () => RevokeAppAccessInput, INPUT_ARG)
@@ -295,17 +322,20 @@ export class AppResolver {
     return payload(() => appService.revokeAppAccess(ctx, appIdOf(input.appId), teamIdOf(input.teamId)));
   }
 
+  @Requires(permission('app:deploy', on.app('input.appId'), 'deploy this app'))
   @Mutation(() => DeployPayload, { description: 'Deploys an image or a commit as the app’s next version.' })
   deployApp(@Arg('input', () => DeployAppInput, INPUT_ARG) input: DeployAppInput, @Ctx() ctx: Context) {
     const { appId, ...rest } = input;
     return payload(() => deployService.deployApp(ctx, appIdOf(appId), withoutNulls(rest)));
   }
 
+  @Requires(permission('app:deploy', on.app('input.appId'), 'roll back this app'))
   @Mutation(() => DeployPayload, { description: 'Deploys an earlier version’s image again, as the next version, marked as a rollback.' })
   rollbackApp(@Arg('input', () => RollbackAppInput, INPUT_ARG) input: RollbackAppInput, @Ctx() ctx: Context) {
     return payload(() => deployService.rollbackApp(ctx, appIdOf(input.appId), input.version));
   }
 
+  @Requires(permission('app:update', on.platform, 'set app quotas'))
   @Mutation(() => AppPayload, { description: 'Sets an app’s unit limit (platform admins; tsuru app quota).' })
   setAppQuota(@Arg('input', () => SetAppQuotaInput, INPUT_ARG) input: SetAppQuotaInput, @Ctx() ctx: Context) {
     return payload(() => appService.setAppQuota(ctx, appIdOf(input.appId), input.unitLimit ?? null));

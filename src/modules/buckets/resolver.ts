@@ -2,6 +2,8 @@ import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Mutation, ObjectTy
 import type { Context } from '../../graphql/context.js';
 import { badInput } from '../../graphql/errors.js';
 import { INPUT_ARG, withoutNulls } from '../../graphql/inputs.js';
+import { Requires, on, permission } from '../../iam/declarations.js';
+import { registerTarget, resourceTarget } from '../../iam/guard.js';
 import { registerNodeType } from '../../graphql/node-registry.js';
 import { idOf, toGlobalId } from '../../graphql/relay.js';
 import { Payload, payload } from '../../graphql/user-errors.js';
@@ -13,6 +15,10 @@ import * as service from './service.js';
 import { Bucket, BucketConnection, BucketConnectionArgs, BucketUsageDay, BucketVisibility, Region, type BucketRow } from './types.js';
 
 registerNodeType('Bucket', (ctx, id) => ctx.loaders.get(bucketById).load(id));
+registerTarget(
+  'BUCKET',
+  resourceTarget('BUCKET', 'Bucket', (ctx, id) => ctx.loaders.get(bucketById).load(id)),
+);
 
 @InputType({ description: 'A new bucket.' })
 export class CreateBucketInput {
@@ -104,18 +110,21 @@ export class BucketResolver {
     return ctx.policy.resourceActions('BUCKET', bucket);
   }
 
+  @Requires(permission('bucket:create', on.team('input.teamId'), 'create buckets in this team'))
   @Mutation(() => BucketPayload, { description: 'Creates a bucket in a team, within the team’s bucket limit.' })
   createBucket(@Arg('input', () => CreateBucketInput, INPUT_ARG) input: CreateBucketInput, @Ctx() ctx: Context) {
     const { teamId, ...rest } = input;
     return payload(() => service.createBucket(ctx, idOf('Team', teamId, 'teamId'), withoutNulls(rest)));
   }
 
+  @Requires(permission('bucket:update', on.bucket('input.bucketId'), 'update this bucket'))
   @Mutation(() => BucketPayload, { description: 'Changes a bucket’s versioning or visibility.' })
   updateBucket(@Arg('input', () => UpdateBucketInput, INPUT_ARG) input: UpdateBucketInput, @Ctx() ctx: Context) {
     const { bucketId, ...rest } = input;
     return payload(() => service.updateBucket(ctx, idOf('Bucket', bucketId, 'bucketId'), withoutNulls(rest)));
   }
 
+  @Requires(permission('bucket:delete', on.bucket('input.bucketId'), 'delete this bucket'))
   @Mutation(() => DeleteBucketPayload, { description: 'Deletes a bucket; one that still holds objects only with force.' })
   deleteBucket(@Arg('input', () => DeleteBucketInput, INPUT_ARG) input: DeleteBucketInput, @Ctx() ctx: Context) {
     return payload(async () => {

@@ -8,7 +8,8 @@ import { notFound } from '../../graphql/errors.js';
 import { UserErrorCode, userError } from '../../graphql/user-errors.js';
 import { parseInput } from '../../graphql/validation.js';
 import { audited } from '../events/audit.js';
-import { lockTeam, readableTeam } from '../teams/team-service.js';
+import { lockTeam } from '../teams/team-service.js';
+import { guarded } from '../../iam/guard.js';
 import { bucketById } from './loaders.js';
 import { REGION_NAMES } from './regions.js';
 import type { BucketRow } from './types.js';
@@ -38,23 +39,12 @@ const createSchema = z.object({
 
 const updateSchema = z.object({ versioning: z.boolean().optional(), visibility: visibility.optional() });
 
-/** A bucket the viewer can read and holds `permission` on; NOT_FOUND or FORBIDDEN otherwise. */
-async function bucketWithPermission(
-  ctx: Context,
-  bucketId: string,
-  permission: 'bucket:update' | 'bucket:delete',
-  action: string,
-): Promise<BucketRow> {
-  const bucket = await ctx.loaders.get(bucketById).load(bucketId);
-  if (!bucket) throw notFound('Bucket');
-  await ctx.policy.requireOnResource('BUCKET', bucket, permission, action);
-  return bucket;
-}
+/** The bucket the guard checked the declaration on. */
+const declaredBucket = (ctx: Context, bucketId: string): Promise<BucketRow> =>
+  guarded(ctx.loaders.get(bucketById).load(bucketId), 'Bucket');
 
 export async function createBucket(ctx: Context, teamId: string, rawInput: unknown): Promise<{ bucket: BucketRow }> {
   const input = parseInput(createSchema, rawInput);
-  await readableTeam(ctx, teamId);
-  await ctx.policy.require(teamId, 'bucket:create', 'create buckets in this team');
   const taken = () => userError('name', UserErrorCode.TAKEN, `The team already has a bucket named ${input.name}.`);
   try {
     return await audited(ctx, 'bucket.create', async (tx) => {
@@ -83,7 +73,7 @@ export async function createBucket(ctx: Context, teamId: string, rawInput: unkno
 
 export async function updateBucket(ctx: Context, bucketId: string, rawInput: unknown): Promise<{ bucket: BucketRow }> {
   const input = parseInput(updateSchema, rawInput);
-  const bucket = await bucketWithPermission(ctx, bucketId, 'bucket:update', 'update this bucket');
+  const bucket = await declaredBucket(ctx, bucketId);
   return audited(ctx, 'bucket.update', async (tx) => {
     const [updated] = await tx
       .update(buckets)
@@ -96,7 +86,7 @@ export async function updateBucket(ctx: Context, bucketId: string, rawInput: unk
 
 /** Deletes a bucket; one still holding objects only with `force` (PM2 and Storj refuse otherwise). */
 export async function deleteBucket(ctx: Context, bucketId: string, force: boolean): Promise<{ bucket: BucketRow }> {
-  const bucket = await bucketWithPermission(ctx, bucketId, 'bucket:delete', 'delete this bucket');
+  const bucket = await declaredBucket(ctx, bucketId);
   return audited(ctx, 'bucket.delete', async (tx) => {
     const [current] = await tx.select().from(buckets).where(eq(buckets.id, bucketId)).for('update');
     if (!current) throw notFound('Bucket');

@@ -3,6 +3,8 @@ import type { Context } from '../../graphql/context.js';
 import { notFound } from '../../graphql/errors.js';
 import { INPUT_ARG, withoutNulls } from '../../graphql/inputs.js';
 import { registerNodeType } from '../../graphql/node-registry.js';
+import { Requires, on, permission } from '../../iam/declarations.js';
+import { registerTarget, resourceTarget } from '../../iam/guard.js';
 import { idOf } from '../../graphql/relay.js';
 import { Payload, payload } from '../../graphql/user-errors.js';
 import { appsOfCluster } from '../apps/loaders.js';
@@ -19,6 +21,17 @@ import { Cluster, ClusterConnection, ClusterConnectionArgs, NodePool, type Clust
 
 registerNodeType('Cluster', (ctx, id) => ctx.loaders.get(clusterById).load(id));
 registerNodeType('NodePool', (ctx, id) => ctx.loaders.get(nodePoolById).load(id));
+registerTarget(
+  'CLUSTER',
+  resourceTarget('CLUSTER', 'Cluster', (ctx, id) => ctx.loaders.get(clusterById).load(id)),
+);
+registerTarget<NodePoolRow>('NODE_POOL', {
+  typeName: 'NodePool',
+  noun: 'NodePool',
+  load: (ctx, id) => ctx.loaders.get(nodePoolById).load(id),
+  permissions: (ctx, pool) => ctx.policy.resourcePermissions('CLUSTER', { id: pool.clusterId, teamId: pool.teamId }),
+  teamOf: (pool) => pool.teamId,
+});
 
 const clusterIdOf = (id: string) => idOf('Cluster', id, 'clusterId');
 const nodePoolIdOf = (id: string) => idOf('NodePool', id, 'nodePoolId');
@@ -172,6 +185,7 @@ export class ClusterResolver {
     return ctx.policy.resourceActions('CLUSTER', cluster);
   }
 
+  @Requires(permission('cluster:create', on.team('input.teamId'), 'create clusters in this team'))
   @Mutation(() => ClusterPayload, { description: 'Creates a cluster (PROVISIONING) and starts the operation that provisions it.' })
   createCluster(@Arg('input', () => CreateClusterInput, INPUT_ARG) input: CreateClusterInput, @Ctx() ctx: Context) {
     const { teamId, nodePools, ...rest } = input;
@@ -183,33 +197,39 @@ export class ClusterResolver {
     );
   }
 
+  @Requires(permission('cluster:update', on.cluster('input.clusterId'), 'update this cluster'))
   @Mutation(() => ClusterPayload, { description: 'Renames a cluster or changes its description, at once.' })
   updateCluster(@Arg('input', () => UpdateClusterInput, INPUT_ARG) input: UpdateClusterInput, @Ctx() ctx: Context) {
     const { clusterId, ...rest } = input;
     return payload(() => service.updateCluster(ctx, clusterIdOf(clusterId), withoutNulls(rest)));
   }
 
+  @Requires(permission('cluster:update', on.cluster('input.clusterId'), 'upgrade this cluster'))
   @Mutation(() => ClusterPayload, { description: 'Starts upgrading a READY cluster to a newer Kubernetes version.' })
   upgradeCluster(@Arg('input', () => UpgradeClusterInput, INPUT_ARG) input: UpgradeClusterInput, @Ctx() ctx: Context) {
     return payload(() => service.upgradeCluster(ctx, clusterIdOf(input.clusterId), input.version));
   }
 
+  @Requires(permission('cluster:delete', on.cluster('input.clusterId'), 'delete this cluster'))
   @Mutation(() => ClusterPayload, { description: 'Starts deleting a cluster (refused while apps are placed on it).' })
   deleteCluster(@Arg('input', () => DeleteClusterInput, INPUT_ARG) input: DeleteClusterInput, @Ctx() ctx: Context) {
     return payload(() => service.deleteCluster(ctx, clusterIdOf(input.clusterId)));
   }
 
+  @Requires(permission('cluster:scale', on.cluster('input.clusterId'), 'add node pools to this cluster'))
   @Mutation(() => NodePoolPayload, { description: 'Adds a node pool to a READY cluster.' })
   createNodePool(@Arg('input', () => CreateNodePoolInput, INPUT_ARG) input: CreateNodePoolInput, @Ctx() ctx: Context) {
     const { clusterId, ...rest } = input;
     return payload(() => service.createNodePool(ctx, clusterIdOf(clusterId), withoutNulls(rest)));
   }
 
+  @Requires(permission('cluster:scale', on.nodePool('input.nodePoolId'), 'change this cluster’s node pools'))
   @Mutation(() => NodePoolPayload, { description: 'Changes a node pool’s node count.' })
   scaleNodePool(@Arg('input', () => ScaleNodePoolInput, INPUT_ARG) input: ScaleNodePoolInput, @Ctx() ctx: Context) {
     return payload(() => service.scaleNodePool(ctx, nodePoolIdOf(input.nodePoolId), input.nodeCount));
   }
 
+  @Requires(permission('cluster:scale', on.nodePool('input.nodePoolId'), 'change this cluster’s node pools'))
   @Mutation(() => NodePoolPayload, { description: 'Removes a node pool (a cluster keeps at least one).' })
   deleteNodePool(@Arg('input', () => DeleteNodePoolInput, INPUT_ARG) input: DeleteNodePoolInput, @Ctx() ctx: Context) {
     return payload(() => service.deleteNodePool(ctx, nodePoolIdOf(input.nodePoolId)));

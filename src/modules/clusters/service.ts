@@ -7,12 +7,12 @@ import type { Context } from '../../graphql/context.js';
 import { notFound } from '../../graphql/errors.js';
 import { UserErrorCode, userError } from '../../graphql/user-errors.js';
 import { fields, parseInput } from '../../graphql/validation.js';
-import type { Permission } from '../../iam/permissions.js';
 import { REGION_NAMES } from '../buckets/regions.js';
 import { audited } from '../events/audit.js';
 import { enqueueOperation } from '../operations/queue.js';
 import { OperationType, type OperationRow } from '../operations/types.js';
-import { lockTeam, readableTeam } from '../teams/team-service.js';
+import { lockTeam } from '../teams/team-service.js';
+import { guarded } from '../../iam/guard.js';
 import { NODE_TYPES, compareVersions } from './catalog.js';
 import { formatCidr, overlaps, parseCidr, type Cidr } from './cidr.js';
 import { clusterById, clustersReadable, nodePoolById } from './loaders.js';
@@ -91,13 +91,9 @@ const STATUS_DURING: Partial<Record<OperationType, ClusterStatus>> = {
 /** The status a cluster shows while an operation of this type runs on it. */
 export const clusterStatusDuring = (type: OperationType) => STATUS_DURING[type] ?? ClusterStatus.UPDATING;
 
-/** A cluster the viewer can read and holds `permission` on; NOT_FOUND or FORBIDDEN otherwise. */
-async function clusterWithPermission(ctx: Context, clusterId: string, permission: Permission, action: string): Promise<ClusterRow> {
-  const cluster = await ctx.loaders.get(clusterById).load(clusterId);
-  if (!cluster) throw notFound('Cluster');
-  await ctx.policy.requireOnResource('CLUSTER', cluster, permission, action);
-  return cluster;
-}
+/** The cluster a mutation's declaration was checked on (by the guard, before the service runs). */
+const declaredCluster = (ctx: Context, clusterId: string): Promise<ClusterRow> =>
+  guarded(ctx.loaders.get(clusterById).load(clusterId), 'Cluster');
 
 /** Re-reads the cluster under a row lock: long-running changes to one cluster are serialized. */
 export async function lockCluster(tx: Executor, clusterId: string): Promise<ClusterRow> {
@@ -165,8 +161,6 @@ async function beginChange(
 
 export async function createCluster(ctx: Context, teamId: string, rawInput: unknown): Promise<Started<{ cluster: ClusterRow }>> {
   const input = parseInput(createSchema, rawInput);
-  await readableTeam(ctx, teamId);
-  await ctx.policy.require(teamId, 'cluster:create', 'create clusters in this team');
   const taken = () => userError('name', UserErrorCode.TAKEN, `The team already has a cluster named ${input.name}.`);
   try {
     return await audited(ctx, 'cluster.create', async (tx) => {
@@ -229,7 +223,7 @@ export async function createCluster(ctx: Context, teamId: string, rawInput: unkn
 
 export async function updateCluster(ctx: Context, clusterId: string, rawInput: unknown): Promise<{ cluster: ClusterRow }> {
   const input = parseInput(updateSchema, rawInput);
-  const found = await clusterWithPermission(ctx, clusterId, 'cluster:update', 'update this cluster');
+  const found = await declaredCluster(ctx, clusterId);
   const taken = () => userError('name', UserErrorCode.TAKEN, `The team already has a cluster named ${input.name}.`);
   try {
     return await audited(ctx, 'cluster.update', async (tx) => {
@@ -252,7 +246,7 @@ export async function updateCluster(ctx: Context, clusterId: string, rawInput: u
 /** Moves a cluster to a newer Kubernetes version (never back). */
 export async function upgradeCluster(ctx: Context, clusterId: string, rawVersion: unknown): Promise<Started<{ cluster: ClusterRow }>> {
   const { version } = parseInput(z.object({ version: z.string().trim().min(1, { error: 'must not be empty' }) }), { version: rawVersion });
-  const found = await clusterWithPermission(ctx, clusterId, 'cluster:update', 'upgrade this cluster');
+  const found = await declaredCluster(ctx, clusterId);
   return audited(ctx, 'cluster.upgrade', async (tx) => {
     const cluster = await lockCluster(tx, clusterId);
     requireReady(cluster, ['input', 'clusterId']);
@@ -282,7 +276,7 @@ export async function upgradeCluster(ctx: Context, clusterId: string, rawVersion
 
 /** Starts tearing a cluster down; refused while apps are placed on it. */
 export async function deleteCluster(ctx: Context, clusterId: string): Promise<Started<{ cluster: ClusterRow }>> {
-  const found = await clusterWithPermission(ctx, clusterId, 'cluster:delete', 'delete this cluster');
+  const found = await declaredCluster(ctx, clusterId);
   return audited(ctx, 'cluster.delete', async (tx) => {
     // Placing an app takes a share lock on the cluster, so no app lands on it after this count.
     const cluster = await lockCluster(tx, clusterId);
@@ -317,7 +311,7 @@ export async function createNodePool(
   rawInput: unknown,
 ): Promise<Started<{ cluster: ClusterRow; nodePool: NodePoolRow }>> {
   const input = parseInput(createPoolSchema, rawInput);
-  const found = await clusterWithPermission(ctx, clusterId, 'cluster:scale', 'add node pools to this cluster');
+  const found = await declaredCluster(ctx, clusterId);
   const taken = () => userError('name', UserErrorCode.TAKEN, `The cluster already has a node pool named ${input.name}.`);
   try {
     return await audited(ctx, 'cluster.nodePool.create', async (tx) => {
@@ -371,13 +365,9 @@ async function poolForChange(tx: Tx, found: NodePoolRow): Promise<{ cluster: Clu
   return { cluster, pool };
 }
 
-/** A node pool whose cluster the viewer can read and holds cluster:scale on. */
-async function poolWithPermission(ctx: Context, nodePoolId: string): Promise<NodePoolRow> {
-  const pool = await ctx.loaders.get(nodePoolById).load(nodePoolId);
-  if (!pool) throw notFound('NodePool');
-  await clusterWithPermission(ctx, pool.clusterId, 'cluster:scale', 'change this cluster’s node pools');
-  return pool;
-}
+/** The node pool a mutation's declaration was checked on. */
+const declaredPool = (ctx: Context, nodePoolId: string): Promise<NodePoolRow> =>
+  guarded(ctx.loaders.get(nodePoolById).load(nodePoolId), 'NodePool');
 
 export async function scaleNodePool(
   ctx: Context,
@@ -385,7 +375,7 @@ export async function scaleNodePool(
   rawCount: unknown,
 ): Promise<Started<{ cluster: ClusterRow; nodePool: NodePoolRow }>> {
   const { nodeCount: target } = parseInput(z.object({ nodeCount }), { nodeCount: rawCount });
-  const found = await poolWithPermission(ctx, nodePoolId);
+  const found = await declaredPool(ctx, nodePoolId);
   return audited(ctx, 'cluster.nodePool.scale', async (tx) => {
     const { cluster, pool } = await poolForChange(tx, found);
     if (pool.nodeCount === target)
@@ -409,7 +399,7 @@ export async function scaleNodePool(
 
 /** Starts removing a node pool; a cluster keeps at least one. */
 export async function deleteNodePool(ctx: Context, nodePoolId: string): Promise<Started<{ cluster: ClusterRow; nodePool: NodePoolRow }>> {
-  const found = await poolWithPermission(ctx, nodePoolId);
+  const found = await declaredPool(ctx, nodePoolId);
   return audited(ctx, 'cluster.nodePool.delete', async (tx) => {
     const { cluster, pool } = await poolForChange(tx, found);
     const [{ others }] = await tx

@@ -1,5 +1,6 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context, Subject } from '../../graphql/context.js';
+import { Requires, stateRule } from '../../iam/declarations.js';
 import { badInput, notFound } from '../../graphql/errors.js';
 import { INPUT_ARG, withoutNulls } from '../../graphql/inputs.js';
 import { registerNodeType } from '../../graphql/node-registry.js';
@@ -120,28 +121,48 @@ export class RoleResolver {
     return role.teamId ? ctx.loaders.get(teamById).load(role.teamId) : null;
   }
 
+  @Requires(
+    'SIGNED_IN',
+    stateRule('Needs iam:manage where the role lives (its team, or platform-wide), and every permission it puts in the role.'),
+  )
   @Mutation(() => RolePayload, { description: 'Creates a custom role (no permission you do not hold yourself).' })
   createRole(@Arg('input', () => CreateRoleInput, INPUT_ARG) input: CreateRoleInput, @Ctx() ctx: Context) {
     const { teamId, ...rest } = input;
     return payload(() => roles.createRole(ctx, teamId ? idOf('Team', teamId, 'teamId') : null, withoutNulls(rest)));
   }
 
+  @Requires(
+    'SIGNED_IN',
+    stateRule('Needs iam:manage where the role lives (its team, or platform-wide), and every permission it puts in the role.'),
+  )
   @Mutation(() => RolePayload, { description: 'Renames a custom role, changes its description or replaces its permissions.' })
   updateRole(@Arg('input', () => UpdateRoleInput, INPUT_ARG) input: UpdateRoleInput, @Ctx() ctx: Context) {
     const { roleId, ...rest } = input;
     return payload(() => roles.updateRole(ctx, roleIdOf(roleId), withoutNulls(rest)));
   }
 
+  @Requires(
+    'SIGNED_IN',
+    stateRule('Needs iam:manage where the role lives (its team, or platform-wide), and every permission it puts in the role.'),
+  )
   @Mutation(() => RolePayload, { description: 'Adds permissions to a custom role (you must hold them where the role lives).' })
   addRolePermissions(@Arg('input', () => AddRolePermissionsInput, INPUT_ARG) input: RolePermissionsInput, @Ctx() ctx: Context) {
     return payload(() => roles.changeRolePermissions(ctx, roleIdOf(input.roleId), input.permissions, 'add'));
   }
 
+  @Requires(
+    'SIGNED_IN',
+    stateRule('Needs iam:manage where the role lives (its team, or platform-wide), and every permission it puts in the role.'),
+  )
   @Mutation(() => RolePayload, { description: 'Removes permissions from a custom role (it keeps at least one).' })
   removeRolePermissions(@Arg('input', () => RemoveRolePermissionsInput, INPUT_ARG) input: RolePermissionsInput, @Ctx() ctx: Context) {
     return payload(() => roles.changeRolePermissions(ctx, roleIdOf(input.roleId), input.permissions, 'remove'));
   }
 
+  @Requires(
+    'SIGNED_IN',
+    stateRule('Needs iam:manage where the role lives (its team, or platform-wide), and every permission it puts in the role.'),
+  )
   @Mutation(() => RolePayload, { description: 'Deletes a custom role and every binding of it.' })
   deleteRole(@Arg('input', () => DeleteRoleInput, INPUT_ARG) input: DeleteRoleInput, @Ctx() ctx: Context) {
     return payload(() => roles.deleteRole(ctx, roleIdOf(input.roleId)));
@@ -162,6 +183,7 @@ export class IamPolicyResolver {
     return policyOut(await policies.iamPolicy(ctx, subjectOf(subject, 'subject'), scope.type, scopeId));
   }
 
+  @Requires('SIGNED_IN', stateRule('Needs iam:manage at the scope (its team, or platform-wide), and every permission it grants.'))
   @Mutation(() => SetIamPolicyPayload, {
     description: 'Adds and deletes a subject’s roles and permissions at a scope in one transaction (Numspot SetIAMPolicy).',
   })
@@ -228,6 +250,7 @@ export class AclEntryResolver {
     return entry.createdById ? ctx.loaders.get(userById).load(entry.createdById) : null;
   }
 
+  @Requires('SIGNED_IN', stateRule('Needs iam:manage in each resource’s team and the permission itself, checked per entry.'))
   @Mutation(() => AclEntriesPayload, {
     description:
       'Grants a subject permissions on resources, all or none (1 to 100 entries; each needs iam:manage in the resource’s team, and you must hold the permission there).',
@@ -236,6 +259,7 @@ export class AclEntryResolver {
     return payload(() => acl.createAclEntries(ctx, subjectOf(input.subject, 'subject'), itemsOf(input)));
   }
 
+  @Requires('SIGNED_IN', stateRule('Needs iam:manage in each resource’s team, checked per entry.'))
   @Mutation(() => AclEntriesPayload, { description: 'Takes ACL entries away from a subject, all or none (1 to 100 entries).' })
   deleteAclEntries(@Arg('input', () => DeleteAclEntriesInput, INPUT_ARG) input: AclEntriesInput, @Ctx() ctx: Context) {
     return payload(() => acl.deleteAclEntries(ctx, subjectOf(input.subject, 'subject'), itemsOf(input)));

@@ -4,6 +4,8 @@ import type { Context, ServiceAccountRow } from '../../graphql/context.js';
 import { forbidden } from '../../graphql/errors.js';
 import { INPUT_ARG, withoutNulls } from '../../graphql/inputs.js';
 import { registerNodeType } from '../../graphql/node-registry.js';
+import { Requires, on, permission } from '../../iam/declarations.js';
+import { registerTarget, teamScopedTarget } from '../../iam/guard.js';
 import { idOf, toGlobalId } from '../../graphql/relay.js';
 import { payload } from '../../graphql/user-errors.js';
 import { teamById } from '../teams/loaders.js';
@@ -25,6 +27,15 @@ import {
 } from './types.js';
 
 registerNodeType('ServiceAccount', (ctx, id) => ctx.loaders.get(serviceAccountById).load(id));
+registerTarget(
+  'SERVICE_ACCOUNT',
+  teamScopedTarget(
+    'ServiceAccount',
+    'Service account',
+    (ctx, id) => ctx.loaders.get(serviceAccountById).load(id),
+    (a: ServiceAccountRow) => a.teamId,
+  ),
+);
 
 const accountIdOf = (id: string) => idOf('ServiceAccount', id, 'serviceAccountId');
 
@@ -55,18 +66,21 @@ export class ServiceAccountResolver {
     return apiTokensOfServiceAccount.forParent(ctx, account.id, args);
   }
 
+  @Requires(permission('iam:manage', on.team('input.teamId'), 'create service accounts in this team'))
   @Mutation(() => ServiceAccountPayload, { description: 'Creates a service account in a team (needs iam:manage there).' })
   createServiceAccount(@Arg('input', () => CreateServiceAccountInput, INPUT_ARG) input: CreateServiceAccountInput, @Ctx() ctx: Context) {
     const { teamId, ...rest } = input;
     return payload(() => service.createServiceAccount(ctx, idOf('Team', teamId, 'teamId'), withoutNulls(rest)));
   }
 
+  @Requires(permission('iam:manage', on.serviceAccount('input.serviceAccountId'), 'change this service account'))
   @Mutation(() => ServiceAccountPayload, { description: 'Renames a service account or changes its description.' })
   updateServiceAccount(@Arg('input', () => UpdateServiceAccountInput, INPUT_ARG) input: UpdateServiceAccountInput, @Ctx() ctx: Context) {
     const { serviceAccountId, ...rest } = input;
     return payload(() => service.updateServiceAccount(ctx, accountIdOf(serviceAccountId), withoutNulls(rest)));
   }
 
+  @Requires(permission('iam:manage', on.serviceAccount('input.serviceAccountId'), 'delete this service account'))
   @Mutation(() => DeleteServiceAccountPayload, { description: 'Deletes a service account; its tokens stop working at once.' })
   deleteServiceAccount(@Arg('input', () => DeleteServiceAccountInput, INPUT_ARG) input: DeleteServiceAccountInput, @Ctx() ctx: Context) {
     return payload(async () => {

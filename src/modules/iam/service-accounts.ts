@@ -7,7 +7,7 @@ import { notFound } from '../../graphql/errors.js';
 import { UserErrorCode, userError } from '../../graphql/user-errors.js';
 import { fields, parseInput } from '../../graphql/validation.js';
 import { audited } from '../events/audit.js';
-import { readableTeam } from '../teams/team-service.js';
+import { guarded } from '../../iam/guard.js';
 import { serviceAccountById } from './loaders.js';
 
 const name = z
@@ -20,22 +20,12 @@ const updateSchema = z.object({ name: name.optional(), description: fields.perso
 
 const taken = (value: string) => userError('name', UserErrorCode.TAKEN, `The team already has a service account named ${value}.`);
 
-/** A service account the viewer can see, in a team where they hold iam:manage; NOT_FOUND or FORBIDDEN otherwise. */
-export async function manageableServiceAccount(ctx: Context, id: string, action: string): Promise<ServiceAccountRow> {
-  const account = await ctx.loaders.get(serviceAccountById).load(id);
-  if (!account) throw notFound('Service account');
-  await ctx.policy.require(account.teamId, 'iam:manage', action);
-  return account;
-}
-
 export async function createServiceAccount(
   ctx: Context,
   teamId: string,
   rawInput: unknown,
 ): Promise<{ serviceAccount: ServiceAccountRow }> {
   const input = parseInput(createSchema, rawInput);
-  await readableTeam(ctx, teamId);
-  await ctx.policy.require(teamId, 'iam:manage', 'create service accounts in this team');
   try {
     return await audited(ctx, 'team.serviceAccount.create', async (tx) => {
       const [serviceAccount] = await tx
@@ -59,7 +49,7 @@ export async function createServiceAccount(
 
 export async function updateServiceAccount(ctx: Context, id: string, rawInput: unknown): Promise<{ serviceAccount: ServiceAccountRow }> {
   const input = parseInput(updateSchema, rawInput);
-  const account = await manageableServiceAccount(ctx, id, 'change this service account');
+  const account = await guarded(ctx.loaders.get(serviceAccountById).load(id), 'Service account');
   try {
     return await audited(ctx, 'team.serviceAccount.update', async (tx) => {
       const [serviceAccount] = await tx
@@ -78,7 +68,7 @@ export async function updateServiceAccount(ctx: Context, id: string, rawInput: u
 
 /** Deletes a service account with its tokens, bindings and ACL entries (they cascade in the same statement). */
 export async function deleteServiceAccount(ctx: Context, id: string): Promise<{ serviceAccount: ServiceAccountRow }> {
-  const account = await manageableServiceAccount(ctx, id, 'delete this service account');
+  const account = await guarded(ctx.loaders.get(serviceAccountById).load(id), 'Service account');
   return audited(ctx, 'team.serviceAccount.delete', async (tx) => {
     const [deleted] = await tx.delete(serviceAccounts).where(eq(serviceAccounts.id, id)).returning();
     if (!deleted) throw notFound('Service account');

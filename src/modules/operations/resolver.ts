@@ -18,6 +18,9 @@ import type { Context } from '../../graphql/context.js';
 import { notFound } from '../../graphql/errors.js';
 import { INPUT_ARG } from '../../graphql/inputs.js';
 import { loadNode, registerNodeType } from '../../graphql/node-registry.js';
+import { Requires, on, permission } from '../../iam/declarations.js';
+import { registerTarget } from '../../iam/guard.js';
+import type { ResourceKind } from '../../iam/policy.js';
 import { Node, idOf, toGlobalId } from '../../graphql/relay.js';
 import { Payload, payload } from '../../graphql/user-errors.js';
 import { Deploy, type DeployRow } from '../apps/types.js';
@@ -27,9 +30,17 @@ import { userById } from '../users/loaders.js';
 import { User } from '../users/types.js';
 import { allOperations, latestOperationByTarget, operationById } from './loaders.js';
 import * as service from './service.js';
-import { FINISHED, Operation, OperationConnection, OperationConnectionArgs, type OperationRow } from './types.js';
+import { FINISHED, Operation, OperationConnection, OperationConnectionArgs, type OperationRow, type OperationType } from './types.js';
 
 registerNodeType('Operation', (ctx, id) => ctx.loaders.get(operationById).load(id));
+registerTarget<OperationRow>('OPERATION', {
+  typeName: 'Operation',
+  noun: 'Operation',
+  load: (ctx, id) => ctx.loaders.get(operationById).load(id),
+  permissions: (ctx, operation) =>
+    ctx.policy.resourcePermissions(operation.resourceType as ResourceKind, { id: operation.resourceId, teamId: operation.teamId }),
+  teamOf: (operation) => operation.teamId,
+});
 
 @InputType({ description: 'The operation to run again.' })
 export class RetryOperationInput {
@@ -80,6 +91,16 @@ export class OperationResolver {
     return operation.createdById ? ctx.loaders.get(userById).load(operation.createdById) : null;
   }
 
+  @Requires(
+    permission(
+      {
+        of: (operation) => service.PERMISSION_TO_RUN[(operation as OperationRow).type as OperationType],
+        describe: 'the permission that started it',
+      },
+      on.operation('input.operationId'),
+      'retry this operation',
+    ),
+  )
   @Mutation(() => OperationPayload, {
     description: 'Runs a FAILED operation again from the step that failed (the latest operation of its cluster or app only).',
   })

@@ -4,15 +4,13 @@ import type { Context } from '../../graphql/context.js';
 import { notFound } from '../../graphql/errors.js';
 import { UserErrorCode, userError } from '../../graphql/user-errors.js';
 import type { Permission } from '../../iam/permissions.js';
-import type { ResourceKind } from '../../iam/policy.js';
 import { audited } from '../events/audit.js';
 import { operationHandlers } from './handlers.js';
-import { operationById } from './loaders.js';
 import { announce } from './queue.js';
 import { OperationStatus, type OperationRow, type OperationType } from './types.js';
 
-/** Running an operation again takes the permission that starting it took. */
-const PERMISSION_TO_RUN: Record<OperationType, Permission> = {
+/** Running an operation again takes the permission that starting it took (retryOperation declares it). */
+export const PERMISSION_TO_RUN: Record<OperationType, Permission> = {
   CLUSTER_CREATE: 'cluster:create',
   CLUSTER_UPDATE: 'cluster:update',
   CLUSTER_DELETE: 'cluster:delete',
@@ -25,18 +23,10 @@ const PERMISSION_TO_RUN: Record<OperationType, Permission> = {
 
 /** Queues a failed operation again; it resumes at the step that failed. */
 export async function retryOperation(ctx: Context, operationId: string): Promise<{ operation: OperationRow }> {
-  const found = await ctx.loaders.get(operationById).load(operationId);
-  if (!found) throw notFound('Operation');
-  const type = found.type as OperationType;
-  await ctx.policy.requireOnResource(
-    found.resourceType as ResourceKind,
-    { id: found.resourceId, teamId: found.teamId },
-    PERMISSION_TO_RUN[type],
-    'retry this operation',
-  );
   return audited(ctx, 'operation.retry', async (tx) => {
     const [operation] = await tx.select().from(operations).where(eq(operations.id, operationId)).for('update');
     if (!operation) throw notFound('Operation');
+    const type = operation.type as OperationType;
     if (operation.status !== OperationStatus.FAILED)
       throw userError(
         ['input', 'operationId'],

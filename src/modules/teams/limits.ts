@@ -3,7 +3,8 @@ import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectTyp
 import { z } from 'zod';
 import { teams } from '../../db/schema/index.js';
 import type { Context } from '../../graphql/context.js';
-import { forbidden, notFound } from '../../graphql/errors.js';
+import { notFound } from '../../graphql/errors.js';
+import { Requires, on, permission } from '../../iam/declarations.js';
 import { INPUT_ARG, withoutNulls } from '../../graphql/inputs.js';
 import { idOf } from '../../graphql/relay.js';
 import { BigIntScalar } from '../../graphql/scalars.js';
@@ -83,7 +84,6 @@ const limitsSchema = z
 /** Storj's limits API: platform admins set several limits of a team in one call. */
 async function setTeamLimits(ctx: Context, teamId: string, rawInput: unknown): Promise<{ team: TeamRow }> {
   const limits = parseInput(limitsSchema, rawInput);
-  if (!(await ctx.policy.canOnPlatform('team:update'))) throw forbidden('Only platform admins (team:update) may do this.');
   return audited(ctx, 'team.limits', async (tx) => {
     const [team] = await tx
       .update(teams)
@@ -114,6 +114,7 @@ export class TeamLimitsResolver {
     return (await ctx.loaders.get(usageByTeam).load(team.id))?.hasUsageThisMonth ?? false;
   }
 
+  @Requires(permission('team:read', on.team('input.teamId'), 'see this team'), permission('team:update', on.platform, 'set team limits'))
   @Mutation(() => SetTeamLimitsPayload, { description: 'Sets several limits of a team at once (platform admins; Storj limits API).' })
   setTeamLimits(@Arg('input', () => SetTeamLimitsInput, INPUT_ARG) input: SetTeamLimitsInput, @Ctx() ctx: Context) {
     const { teamId, ...limits } = input;

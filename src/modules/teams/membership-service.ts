@@ -1,7 +1,7 @@
 import { and, count, eq, gt, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import { newSecret, hashSecret } from '../../auth/secrets.js';
-import { requireFullAccess, requireUser, requireViewer, viewerName } from '../../auth/viewer.js';
+import { declaredUser, requireViewer, viewerName } from '../../auth/viewer.js';
 import type { Tx } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { invitations, memberships, users } from '../../db/schema/index.js';
@@ -10,10 +10,11 @@ import { forbidden, notFound } from '../../graphql/errors.js';
 import { toGlobalId } from '../../graphql/relay.js';
 import { UserErrorCode, userError } from '../../graphql/user-errors.js';
 import { fields, parseInput } from '../../graphql/validation.js';
-import { TEAM_ROLE_RANK } from '../../iam/permissions.js';
+import { TEAM_ROLE_PERMISSIONS, type Permission, type TeamRoleName } from '../../iam/permissions.js';
 import { audited } from '../events/audit.js';
+import { endPathsSetUpBy } from './departure.js';
 import { invitationById, membershipById, viewerMembershipByTeam } from './loaders.js';
-import { lockTeam, readableTeam } from './team-service.js';
+import { lockTeam, lockTeamOwner } from './team-service.js';
 import type { InvitationRow, MembershipRow, TeamRow } from './types.js';
 import { limitMail } from '../../mail/mail-limit.js';
 
@@ -21,16 +22,34 @@ const assignableRole = z.enum(['ADMIN', 'MEMBER', 'VIEWER'], {
   error: 'must be ADMIN, MEMBER or VIEWER; ownership moves only with transferTeamOwnership',
 });
 
-/** The viewer's rank in a team for "nobody grants a role above their own"; platform admins outrank all. */
-async function viewerRank(ctx: Context, teamId: string): Promise<number> {
-  if (ctx.policy.isPlatformAdmin()) return TEAM_ROLE_RANK.OWNER;
-  const own = await ctx.loaders.get(viewerMembershipByTeam).load(teamId);
-  return own ? TEAM_ROLE_RANK[own.role] : 0;
+/**
+ * The permissions of a role that the viewer does not hold in the team, sorted. Nobody hands out,
+ * changes or takes away a role holding more than they hold themself there, with their token's
+ * scopes applied (a token scoped to team:members:manage alone hands out no role at all).
+ */
+async function roleBeyondViewer(ctx: Context, teamId: string, role: TeamRoleName): Promise<Permission[]> {
+  const held = await ctx.policy.teamPermissions(teamId);
+  return [...TEAM_ROLE_PERMISSIONS[role]].filter((p) => !held.has(p)).sort();
 }
 
-async function requireManager(ctx: Context, teamId: string): Promise<void> {
-  await readableTeam(ctx, teamId);
-  await ctx.policy.require(teamId, 'team:members:manage', 'manage this team’s members');
+/** Refuses (NOT_ALLOWED on `role`) to make anyone a role the viewer could not hold. */
+async function ensureMayGrantRole(ctx: Context, teamId: string, role: TeamRoleName): Promise<void> {
+  const missing = await roleBeyondViewer(ctx, teamId, role);
+  if (missing.length)
+    throw userError(
+      'role',
+      UserErrorCode.NOT_ALLOWED,
+      `role ${role} holds permissions you do not hold in this team (${missing.join(', ')}).`,
+    );
+}
+
+/** Refuses (FORBIDDEN) to change or remove a member whose role holds what the viewer does not. */
+async function ensureMayTouchMember(ctx: Context, target: MembershipRow, action: string): Promise<void> {
+  const missing = await roleBeyondViewer(ctx, target.teamId, target.role);
+  if (missing.length)
+    throw forbidden(
+      `You cannot ${action} this ${target.role}: that role holds permissions you do not hold in this team (${missing.join(', ')}).`,
+    );
 }
 
 async function membership(ctx: Context, membershipId: string): Promise<MembershipRow> {
@@ -65,9 +84,7 @@ export async function inviteMember(
 ): Promise<{ invitation: InvitationRow }> {
   await limitMail(ctx, rawInput.email);
   const input = parseInput(inviteSchema, rawInput);
-  await requireManager(ctx, teamId);
-  if (TEAM_ROLE_RANK[input.role] > (await viewerRank(ctx, teamId)))
-    throw userError('role', UserErrorCode.NOT_ALLOWED, `role ${input.role} is above your own role in this team.`);
+  await ensureMayGrantRole(ctx, teamId, input.role);
   const token = newSecret('invitation');
   const taken = () => userError('email', UserErrorCode.TAKEN, `${input.email} already has a pending invitation to this team.`);
   try {
@@ -122,8 +139,8 @@ export async function acceptInvitation(
   ctx: Context,
   by: { token?: string | null; invitationId?: string | null },
 ): Promise<{ membership: MembershipRow }> {
-  // Joining a team is an account change: not for narrowed tokens.
-  const viewer = requireFullAccess(ctx, 'accept invitations');
+  // Joining a team is an account change: not for narrowed tokens (declared).
+  const viewer = declaredUser(ctx);
   if (!by.token === !by.invitationId)
     throw userError(null, UserErrorCode.REQUIRED, 'Give either token (from the invitation mail) or invitationId, not both.');
   const expired = () =>
@@ -132,6 +149,7 @@ export async function acceptInvitation(
       UserErrorCode.EXPIRED,
       'This invitation is no longer valid: it expired, was revoked or was already used. Ask for a new one.',
     );
+  const alreadyMember = () => userError(null, UserErrorCode.TAKEN, 'You are already a member of this team.');
   return audited(ctx, 'team.member.join', async (tx) => {
     const [invitation] = await tx
       .select()
@@ -149,7 +167,7 @@ export async function acceptInvitation(
       .select({ id: memberships.id })
       .from(memberships)
       .where(and(eq(memberships.teamId, invitation.teamId), eq(memberships.userId, viewer.user.id)));
-    if (existing) throw userError(null, UserErrorCode.TAKEN, 'You are already a member of this team.');
+    if (existing) throw alreadyMember();
     const [membership] = await tx
       .insert(memberships)
       .values({ teamId: invitation.teamId, userId: viewer.user.id, role: invitation.role })
@@ -164,6 +182,10 @@ export async function acceptInvitation(
       teamId: invitation.teamId,
       data: { invitationId: toGlobalId('Invitation', invitation.id), role: invitation.role },
     };
+  }).catch((error) => {
+    // Two invitations to one team accepted at once: the second insert meets the first's membership.
+    if (isUniqueViolation(error, 'memberships_team_user_key')) throw alreadyMember();
+    throw error;
   });
 }
 
@@ -202,18 +224,17 @@ async function changeNonOwner<R>(write: Promise<R[]>): Promise<R[]> {
 
 export async function removeMember(ctx: Context, membershipId: string): Promise<{ membership: MembershipRow }> {
   const target = await membership(ctx, membershipId);
-  await requireManager(ctx, target.teamId);
   if (target.role === 'OWNER')
     throw userError('membershipId', UserErrorCode.NOT_ALLOWED, 'The owner cannot be removed; transfer ownership first.');
-  if (TEAM_ROLE_RANK[target.role] > (await viewerRank(ctx, target.teamId)))
-    throw forbidden('You cannot remove a member whose role is above your own.');
+  await ensureMayTouchMember(ctx, target, 'remove');
   return audited(ctx, 'team.member.remove', async (tx) => {
     await changeNonOwner(tx.delete(memberships).where(nonOwner(membershipId)).returning({ id: memberships.id }));
+    const ended = await endPathsSetUpBy(tx, target.userId, target.teamId);
     return {
       result: { membership: target },
       target: { type: 'Membership', id: membershipId },
       teamId: target.teamId,
-      data: { userId: toGlobalId('User', target.userId) },
+      data: { userId: toGlobalId('User', target.userId), ended },
     };
   });
 }
@@ -221,19 +242,21 @@ export async function removeMember(ctx: Context, membershipId: string): Promise<
 export async function setMemberRole(ctx: Context, membershipId: string, rawRole: unknown): Promise<{ membership: MembershipRow }> {
   const { role } = parseInput(z.object({ role: assignableRole }), { role: rawRole });
   const target = await membership(ctx, membershipId);
-  await requireManager(ctx, target.teamId);
   if (target.role === 'OWNER')
     throw userError('membershipId', UserErrorCode.NOT_ALLOWED, 'The owner’s role cannot be changed; transfer ownership instead.');
-  const rank = await viewerRank(ctx, target.teamId);
-  if (TEAM_ROLE_RANK[role] > rank) throw userError('role', UserErrorCode.NOT_ALLOWED, `role ${role} is above your own role in this team.`);
-  if (TEAM_ROLE_RANK[target.role] > rank) throw forbidden('You cannot change the role of a member whose role is above your own.');
+  await ensureMayGrantRole(ctx, target.teamId, role);
+  await ensureMayTouchMember(ctx, target, 'change the role of');
+  const newPermissions = TEAM_ROLE_PERMISSIONS[role];
+  const demotion = [...TEAM_ROLE_PERMISSIONS[target.role]].some((p) => !newPermissions.has(p));
   return audited(ctx, 'team.member.role', async (tx) => {
     const [updated] = await changeNonOwner(tx.update(memberships).set({ role }).where(nonOwner(membershipId)).returning());
+    // What they set up for themself under the old role goes where the new one could not have set it up.
+    const ended = demotion ? await endPathsSetUpBy(tx, target.userId, target.teamId, newPermissions) : undefined;
     return {
       result: { membership: updated },
       target: { type: 'Membership', id: membershipId },
       teamId: target.teamId,
-      data: { from: target.role, to: role },
+      data: { from: target.role, to: role, ...(ended ? { ended } : {}) },
     };
   });
 }
@@ -243,22 +266,29 @@ export async function transferTeamOwnership(
   teamId: string,
   rawEmail: unknown,
 ): Promise<{ membership: MembershipRow; previousOwner: MembershipRow }> {
-  // Ownership is a person's: a service account holding team:transfer cannot hand a team over.
-  requireUser(ctx, 'transfer a team’s ownership');
+  // Ownership is a person's: a service account holding team:transfer cannot hand a team over (declared).
   const { newOwnerEmail } = parseInput(z.object({ newOwnerEmail: fields.email }), { newOwnerEmail: rawEmail });
-  await readableTeam(ctx, teamId);
-  await ctx.policy.require(teamId, 'team:transfer', 'transfer this team’s ownership');
   return audited(ctx, 'team.owner.transfer', async (tx) => {
     await lockTeam(tx, teamId);
+    const notMember = () =>
+      userError('newOwnerEmail', UserErrorCode.INVALID, `${newOwnerEmail} is not a member of this team; invite them first.`);
     const [target] = await tx
       .select({ membership: memberships })
       .from(memberships)
       .innerJoin(users, eq(users.id, memberships.userId))
       .where(and(eq(memberships.teamId, teamId), eq(users.email, newOwnerEmail)));
-    if (!target)
-      throw userError('newOwnerEmail', UserErrorCode.INVALID, `${newOwnerEmail} is not a member of this team; invite them first.`);
+    if (!target) throw notMember();
     if (target.membership.role === 'OWNER')
       throw userError('newOwnerEmail', UserErrorCode.NOT_ALLOWED, `${newOwnerEmail} already owns this team.`);
+    // The new owner's row lock (after the team's, as everywhere) holds off deleting their account meanwhile.
+    const newOwner = await lockTeamOwner(tx, target.membership.userId, (owned) =>
+      userError(
+        'newOwnerEmail',
+        UserErrorCode.LIMIT_REACHED,
+        `${newOwnerEmail} already owns ${owned} team${owned === 1 ? '' : 's'}, their limit; they must give one up or an admin must raise their limit first.`,
+      ),
+    );
+    if (!newOwner) throw notMember();
     // Demote first: the one-owner index allows no moment with two owners.
     const [previousOwner] = await tx
       .update(memberships)
@@ -266,6 +296,8 @@ export async function transferTeamOwnership(
       .where(and(eq(memberships.teamId, teamId), eq(memberships.role, 'OWNER')))
       .returning();
     const [membership] = await tx.update(memberships).set({ role: 'OWNER' }).where(eq(memberships.id, target.membership.id)).returning();
+    // Removed or left meanwhile: roll back, the old owner stays.
+    if (!membership) throw notMember();
     return {
       result: { membership, previousOwner },
       target: { type: 'Team', id: teamId },
@@ -277,20 +309,19 @@ export async function transferTeamOwnership(
 
 /** The viewer's own membership in a team, or NOT_FOUND. */
 async function ownMembership(ctx: Context, teamId: string): Promise<MembershipRow> {
-  requireViewer(ctx);
   const own = await ctx.loaders.get(viewerMembershipByTeam).load(teamId);
   if (!own) throw notFound('Team');
   return own;
 }
 
 export async function leaveTeam(ctx: Context, teamId: string): Promise<{ membership: MembershipRow }> {
-  requireFullAccess(ctx, 'leave teams');
   const own = await ownMembership(ctx, teamId);
   if (own.role === 'OWNER')
     throw userError('teamId', UserErrorCode.NOT_ALLOWED, 'The owner cannot leave the team; transfer ownership or delete the team.');
   return audited(ctx, 'team.member.leave', async (tx) => {
     await changeNonOwner(tx.delete(memberships).where(nonOwner(own.id)).returning({ id: memberships.id }));
-    return { result: { membership: own }, target: { type: 'Membership', id: own.id }, teamId };
+    const ended = await endPathsSetUpBy(tx, own.userId, teamId);
+    return { result: { membership: own }, target: { type: 'Membership', id: own.id }, teamId, data: { ended } };
   });
 }
 

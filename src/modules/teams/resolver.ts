@@ -4,6 +4,8 @@ import { TeamRole } from '../../graphql/enums.js';
 import { notFound } from '../../graphql/errors.js';
 import { idOf, toGlobalId } from '../../graphql/relay.js';
 import { registerNodeType } from '../../graphql/node-registry.js';
+import { Requires, asUser, on, permission, stateRule, withFullAccess } from '../../iam/declarations.js';
+import { registerTarget, teamScopedTarget } from '../../iam/guard.js';
 import { payload } from '../../graphql/user-errors.js';
 import { INPUT_ARG, withoutNulls } from '../../graphql/inputs.js';
 import { User } from '../users/types.js';
@@ -63,6 +65,24 @@ import {
 } from './types.js';
 
 registerNodeType('Team', (ctx, id) => ctx.loaders.get(teamById).load(id));
+registerTarget(
+  'TEAM',
+  teamScopedTarget(
+    'Team',
+    'Team',
+    (ctx, id) => ctx.loaders.get(teamById).load(id),
+    (team: TeamRow) => team.id,
+  ),
+);
+registerTarget(
+  'MEMBERSHIP',
+  teamScopedTarget(
+    'Membership',
+    'Membership',
+    (ctx, id) => ctx.loaders.get(membershipById).load(id),
+    (m: MembershipRow) => m.teamId,
+  ),
+);
 registerNodeType('Membership', (ctx, id) => ctx.loaders.get(membershipById).load(id));
 registerNodeType('Invitation', (ctx, id) => ctx.loaders.get(invitationById).load(id));
 
@@ -119,17 +139,20 @@ export class TeamResolver {
     return invitationsOfTeam.forParent(ctx, team.id, args);
   }
 
+  @Requires(withFullAccess('create teams'), stateRule('You own it; it counts against your teamLimit.'))
   @Mutation(() => CreateTeamPayload, { description: 'Creates a team owned by you, within your teamLimit.' })
   createTeam(@Arg('input', () => CreateTeamInput, INPUT_ARG) input: CreateTeamInput, @Ctx() ctx: Context) {
     return payload(() => teamService.createTeam(ctx, input));
   }
 
+  @Requires(permission('team:update', on.team('input.teamId'), 'update this team'))
   @Mutation(() => UpdateTeamPayload, { description: 'Changes a team’s slug, name, description or tags (team:update).' })
   updateTeam(@Arg('input', () => UpdateTeamInput, INPUT_ARG) input: UpdateTeamInput, @Ctx() ctx: Context) {
     const { teamId, ...change } = input;
     return payload(() => teamService.updateTeam(ctx, teamIdOf(teamId), withoutNulls(change)));
   }
 
+  @Requires(asUser('delete teams'), permission('team:delete', on.team('input.teamId'), 'delete this team'))
   @Mutation(() => DeleteTeamPayload, {
     description: 'Deletes a team (OWNER only); refused while it owns apps, clusters or buckets, or has bucket usage this month.',
   })
@@ -140,11 +163,16 @@ export class TeamResolver {
     });
   }
 
+  @Requires(
+    permission('team:members:manage', on.team('input.teamId'), 'manage this team’s members'),
+    stateRule('The role may hold only permissions you hold in the team.'),
+  )
   @Mutation(() => InviteMemberPayload, { description: 'Invites an email address to the team (PM2 add_user); the token goes out by mail.' })
   inviteMember(@Arg('input', () => InviteMemberInput, INPUT_ARG) input: InviteMemberInput, @Ctx() ctx: Context) {
     return payload(() => memberships.inviteMember(ctx, teamIdOf(input.teamId), input));
   }
 
+  @Requires(withFullAccess('accept invitations'), stateRule('The invitation must be addressed to your verified email.'))
   @Mutation(() => AcceptInvitationPayload, { description: 'Joins a team by accepting an invitation, by token or by ID.' })
   acceptInvitation(
     @Arg('input', () => AcceptInvitationInput, INPUT_ARG)
@@ -159,6 +187,7 @@ export class TeamResolver {
     );
   }
 
+  @Requires('SIGNED_IN', stateRule('Your own invitation, or team:members:manage in its team.'))
   @Mutation(() => RevokeInvitationPayload, {
     description: 'Withdraws a pending invitation (team managers) or declines one addressed to you.',
   })
@@ -170,6 +199,7 @@ export class TeamResolver {
     return payload(() => memberships.revokeInvitation(ctx, idOf('Invitation', input.invitationId, 'invitationId')));
   }
 
+  @Requires(permission('team:members:manage', on.membership('input.membershipId'), 'manage this team’s members'))
   @Mutation(() => RemoveMemberPayload, { description: 'Removes a member from a team (team:members:manage); not the owner.' })
   removeMember(@Arg('input', () => RemoveMemberInput, INPUT_ARG) input: RemoveMemberInput, @Ctx() ctx: Context) {
     return payload(async () => {
@@ -181,6 +211,10 @@ export class TeamResolver {
     });
   }
 
+  @Requires(
+    permission('team:members:manage', on.membership('input.membershipId'), 'manage this team’s members'),
+    stateRule('The old and the new role may hold only permissions you hold in the team.'),
+  )
   @Mutation(() => MembershipPayload, {
     description: 'Changes a member’s role (PM2 promote_user); not the owner’s, and not above your own.',
   })
@@ -188,6 +222,7 @@ export class TeamResolver {
     return payload(() => memberships.setMemberRole(ctx, idOf('Membership', input.membershipId, 'membershipId'), input.role));
   }
 
+  @Requires(asUser('transfer a team’s ownership'), permission('team:transfer', on.team('input.teamId'), 'transfer this team’s ownership'))
   @Mutation(() => TransferTeamOwnershipPayload, { description: 'Makes another member the owner; you become ADMIN (OWNER only).' })
   transferTeamOwnership(
     @Arg('input', () => TransferTeamOwnershipInput, INPUT_ARG)
@@ -197,6 +232,11 @@ export class TeamResolver {
     return payload(() => memberships.transferTeamOwnership(ctx, teamIdOf(input.teamId), input.newOwnerEmail));
   }
 
+  @Requires(
+    withFullAccess('leave teams'),
+    permission('team:read', on.team('input.teamId'), 'leave this team'),
+    stateRule('The owner cannot leave.'),
+  )
   @Mutation(() => RemoveMemberPayload, { description: 'Leaves a team you are a member of; the owner cannot leave.' })
   leaveTeam(@Arg('input', () => LeaveTeamInput, INPUT_ARG) input: LeaveTeamInput, @Ctx() ctx: Context) {
     return payload(async () => {
@@ -205,6 +245,7 @@ export class TeamResolver {
     });
   }
 
+  @Requires('SIGNED_IN', permission('team:read', on.team('input.teamId'), 'change your notifications in this team'))
   @Mutation(() => MembershipPayload, { description: 'Sets how you are notified of a team’s events (PM2 manage_notif).' })
   setMemberNotification(
     @Arg('input', () => SetMemberNotificationInput, INPUT_ARG)
@@ -214,6 +255,7 @@ export class TeamResolver {
     return payload(() => memberships.updateOwnMembership(ctx, teamIdOf(input.teamId), { notification: input.state }));
   }
 
+  @Requires('SIGNED_IN', permission('team:read', on.team('input.teamId'), 'change your options in this team'))
   @Mutation(() => MembershipPayload, { description: 'Replaces your options in a team (PM2 user_options).' })
   updateMemberOptions(
     @Arg('input', () => UpdateMemberOptionsInput, INPUT_ARG)

@@ -1,10 +1,10 @@
 import { and, count, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { requireFullAccess, requireUser } from '../../auth/viewer.js';
+import { declaredUser } from '../../auth/viewer.js';
 import type { Tx } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { memberships, teams, users } from '../../db/schema/index.js';
-import type { Context } from '../../graphql/context.js';
+import type { Context, UserRow } from '../../graphql/context.js';
 import { notFound } from '../../graphql/errors.js';
 import { UserErrorCode, userError } from '../../graphql/user-errors.js';
 import { fields, parseInput } from '../../graphql/validation.js';
@@ -48,24 +48,32 @@ export async function lockTeam(tx: Tx, teamId: string): Promise<TeamRow> {
   return team;
 }
 
+/**
+ * Locks a user who is to own one more team and refuses (the error `refuse` makes) when they own
+ * their teamLimit already; undefined when the user does not exist (any more). Everything that
+ * changes what a user owns takes this lock (creating a team, receiving one, deleting the account),
+ * so the limit holds and a deleted account owns nothing, under concurrency too.
+ */
+export async function lockTeamOwner(tx: Tx, userId: string, refuse: (owned: number) => Error): Promise<UserRow | undefined> {
+  const [owner] = await tx.select().from(users).where(eq(users.id, userId)).for('update');
+  if (!owner) return undefined;
+  const [{ owned }] = await tx
+    .select({ owned: count() })
+    .from(memberships)
+    .where(and(eq(memberships.userId, owner.id), eq(memberships.role, 'OWNER')));
+  if (owned >= owner.teamLimit) throw refuse(owned);
+  return owner;
+}
+
 export async function createTeam(ctx: Context, rawInput: unknown): Promise<{ team: TeamRow }> {
-  // No permission covers creating a team (it belongs to nobody yet), so a narrowed token may not.
-  const viewer = requireFullAccess(ctx, 'create teams');
+  // No permission covers creating a team (it belongs to nobody yet), so a narrowed token may not (declared).
+  const viewer = declaredUser(ctx);
   const input = parseInput(createSchema, rawInput);
   try {
     return await audited(ctx, 'team.create', async (tx) => {
-      // The user row lock serializes concurrent creates by one user, so teamLimit holds.
-      const [owner] = await tx.select().from(users).where(eq(users.id, viewer.user.id)).for('update');
-      const [{ owned }] = await tx
-        .select({ owned: count() })
-        .from(memberships)
-        .where(and(eq(memberships.userId, owner.id), eq(memberships.role, 'OWNER')));
-      if (owned >= owner.teamLimit)
-        throw userError(
-          null,
-          UserErrorCode.LIMIT_REACHED,
-          `You already own ${owned} teams, your limit; delete one or ask an admin to raise it.`,
-        );
+      const owner = (await lockTeamOwner(tx, viewer.user.id, (owned) =>
+        userError(null, UserErrorCode.LIMIT_REACHED, `You already own ${owned} teams, your limit; delete one or ask an admin to raise it.`),
+      ))!;
       const [existing] = await tx.select({ id: teams.id }).from(teams).where(eq(teams.slug, input.slug));
       if (existing) throw slugTaken(input.slug);
       const [team] = await tx.insert(teams).values(input).returning();
@@ -80,8 +88,6 @@ export async function createTeam(ctx: Context, rawInput: unknown): Promise<{ tea
 
 export async function updateTeam(ctx: Context, teamId: string, rawInput: unknown): Promise<{ team: TeamRow }> {
   const input = parseInput(updateSchema, rawInput);
-  await readableTeam(ctx, teamId);
-  await ctx.policy.require(teamId, 'team:update', 'update this team');
   try {
     return await audited(ctx, 'team.update', async (tx) => {
       if (input.slug) {
@@ -104,10 +110,8 @@ export async function updateTeam(ctx: Context, teamId: string, rawInput: unknown
 
 /** Deletes a team; refused while it owns resources or has bucket usage this month (Storj's guard). */
 export async function deleteTeam(ctx: Context, teamId: string): Promise<{ deletedTeamId: string; team: TeamRow }> {
-  // Teams are people's: a service account holding team:delete cannot delete its own team.
-  requireUser(ctx, 'delete teams');
+  // Teams are people's: a service account holding team:delete cannot delete its own team (declared).
   const team = await readableTeam(ctx, teamId);
-  await ctx.policy.require(teamId, 'team:delete', 'delete this team');
   return audited(ctx, 'team.delete', async (tx) => {
     await lockTeam(tx, teamId);
     const [usage] = await teamUsage(tx, [teamId]);

@@ -1,5 +1,6 @@
 import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context.js';
+import { Requires, on, permission, stateRule, withFullAccess } from '../../iam/declarations.js';
 import { INPUT_ARG } from '../../graphql/inputs.js';
 import { registerNodeType } from '../../graphql/node-registry.js';
 import { idOf } from '../../graphql/relay.js';
@@ -37,6 +38,13 @@ export class ApiTokenResolver {
     return stateOf(token.revokedAt, token.expiresAt);
   }
 
+  @Requires(
+    withFullAccess('create API tokens'),
+    permission('iam:manage', on.serviceAccount('input.serviceAccountId'), 'create tokens for this service account', {
+      when: 'input.serviceAccountId',
+    }),
+    stateRule('A service account’s token also needs every permission the account holds.'),
+  )
   @Mutation(() => ApiTokenSecretPayload, { description: 'Creates an API token; the payload holds its secret, shown only this once.' })
   createApiToken(@Arg('input', () => CreateApiTokenInput, INPUT_ARG) input: CreateApiTokenInput, @Ctx() ctx: Context) {
     const { serviceAccountId, ...rest } = input;
@@ -45,6 +53,10 @@ export class ApiTokenResolver {
     );
   }
 
+  @Requires(
+    'SIGNED_IN',
+    stateRule('Your own token (another one needs a session or an unscoped token), or a service account’s with iam:manage in its team.'),
+  )
   @Mutation(() => RevokeApiTokenPayload, {
     description: 'Revokes one of your API tokens (or one of a service account you manage); it is refused from then on.',
   })
@@ -52,6 +64,10 @@ export class ApiTokenResolver {
     return payload(() => tokens.revokeApiToken(ctx, idOf('ApiToken', input.id, 'id')));
   }
 
+  @Requires(
+    withFullAccess('regenerate API tokens'),
+    stateRule('Your own token, or a service account’s with iam:manage in its team and every permission the account holds.'),
+  )
   @Mutation(() => ApiTokenSecretPayload, {
     description:
       'Gives one of your API tokens (or one of a service account you manage) a new secret, shown only this once; the old secret stops working.',
@@ -77,6 +93,7 @@ export class SessionResolver {
     return ctx.viewer?.via === 'SESSION' && ctx.viewer.credentialId === session.id;
   }
 
+  @Requires('SIGNED_IN', stateRule('Your own session; another than the current one needs a session or an unscoped token.'))
   @Mutation(() => RevokeSessionPayload, { description: 'Ends one of your sessions (for example a lost device’s).' })
   revokeSession(@Arg('input', () => RevokeSessionInput, INPUT_ARG) input: RevokeSessionInput, @Ctx() ctx: Context) {
     return payload(() => tokens.revokeSession(ctx, idOf('Session', input.id, 'id')));

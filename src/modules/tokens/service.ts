@@ -1,7 +1,7 @@
 import { and, eq, isNull, or, gt } from 'drizzle-orm';
 import { z } from 'zod';
 import { displayPrefix, hashSecret, newSecret } from '../../auth/secrets.js';
-import { requireFullAccess } from '../../auth/viewer.js';
+import { declaredUser, requireFullAccess } from '../../auth/viewer.js';
 import { apiTokens, sessions } from '../../db/schema/index.js';
 import type { Context } from '../../graphql/context.js';
 import { notFound } from '../../graphql/errors.js';
@@ -10,7 +10,8 @@ import { fields, parseInput } from '../../graphql/validation.js';
 import { PERMISSIONS } from '../../iam/permissions.js';
 import { audited } from '../events/audit.js';
 import { grantsOf, requireHoldsAll } from '../iam/grants.js';
-import { manageableServiceAccount } from '../iam/service-accounts.js';
+import { serviceAccountById } from '../iam/loaders.js';
+import { guarded } from '../../iam/guard.js';
 import { manageableApiTokenById, ownSessionById } from './loaders.js';
 import type { ApiTokenRow, SessionRow } from './types.js';
 
@@ -37,9 +38,10 @@ export async function createApiToken(
   rawInput: unknown,
   serviceAccountId?: string,
 ): Promise<{ secret: string; token: ApiTokenRow }> {
-  const viewer = requireFullAccess(ctx, 'create API tokens');
+  const viewer = declaredUser(ctx);
   const input = parseInput(createSchema, rawInput);
-  const account = serviceAccountId ? await manageableServiceAccount(ctx, serviceAccountId, 'create tokens for this service account') : null;
+  // iam:manage on the account is declared; minting also takes what the account holds (below).
+  const account = serviceAccountId ? await guarded(ctx.loaders.get(serviceAccountById).load(serviceAccountId), 'Service account') : null;
   if (account)
     await requireHoldsAll(
       ctx,
@@ -76,6 +78,8 @@ export async function createApiToken(
         secretHash: hashSecret(secret),
         scopes: input.scopes ? [...new Set(input.scopes)].sort() : null,
         expiresAt: input.expiresAt ?? null,
+        // The member whose departure from the team revokes it (endPathsSetUpBy).
+        createdById: account ? viewer.user.id : null,
       })
       .returning();
     return {
@@ -107,7 +111,7 @@ export async function revokeApiToken(ctx: Context, id: string): Promise<{ token:
 
 /** Replaces a token's secret; the old one stops working at once (tsuru token regenerate). */
 export async function regenerateApiToken(ctx: Context, id: string): Promise<{ secret: string; token: ApiTokenRow }> {
-  requireFullAccess(ctx, 'regenerate API tokens');
+  const viewer = requireFullAccess(ctx, 'regenerate API tokens');
   const token = await manageableToken(ctx, id);
   // The new secret goes to the caller: for a service account's token, that takes what minting one takes.
   if (token.serviceAccountId)
@@ -118,7 +122,13 @@ export async function regenerateApiToken(ctx: Context, id: string): Promise<{ se
     // Checked in the write itself, so a revoke landing meanwhile is not undone.
     const [updated] = await tx
       .update(apiTokens)
-      .set({ secretHash: hashSecret(secret), prefix: displayPrefix(secret), lastUsedAt: null })
+      // Whoever holds the new secret of a service account's token answers for it as its minter.
+      .set({
+        secretHash: hashSecret(secret),
+        prefix: displayPrefix(secret),
+        lastUsedAt: null,
+        ...(token.serviceAccountId ? { createdById: viewer.user.id } : {}),
+      })
       .where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, new Date()))))
       .returning();
     if (!updated) throw dead();

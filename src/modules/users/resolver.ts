@@ -1,4 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Requires, on, permission, stateRule, withFullAccess } from '../../iam/declarations.js';
 import type { Context, UserRow } from '../../graphql/context.js';
 import { ConnectionArgs } from '../../graphql/connection.js';
 import { registerNodeType } from '../../graphql/node-registry.js';
@@ -95,16 +96,19 @@ export class UserResolver {
     return sessionsOfUser.forParent(ctx, user.id, args);
   }
 
+  @Requires(withFullAccess('change the account'))
   @Mutation(() => UserPayload, { description: 'Changes your name, short name or email.' })
   updateViewer(@Arg('input', () => UpdateViewerInput, INPUT_ARG) input: UpdateViewerInput, @Ctx() ctx: Context) {
     return payload(() => service.updateViewer(ctx, withoutNulls(input)));
   }
 
+  @Requires(withFullAccess('delete the account'))
   @Mutation(() => DeleteUserPayload, { description: 'Deletes your account; refused while you own a team.' })
   deleteViewer(@Arg('input', () => DeleteViewerInput, INPUT_ARG) input: DeleteViewerInput, @Ctx() ctx: Context) {
     return payload(async () => ({ deletedUserId: toGlobalId('User', (await service.deleteViewer(ctx, input)).deletedUserId) }));
   }
 
+  @Requires(permission('user:manage', on.platform, 'manage users'))
   @Mutation(() => UserPayload, { description: 'Creates a user (platform admins).' })
   adminCreateUser(
     @Arg('input', () => AdminCreateUserInput, INPUT_ARG)
@@ -114,6 +118,10 @@ export class UserResolver {
     return payload(() => service.adminCreateUser(ctx, withoutNulls(input)));
   }
 
+  @Requires(
+    permission('user:manage', on.platform, 'manage users'),
+    stateRule('Granting or taking the platform ADMIN role, or changing an admin, needs platform ADMIN.'),
+  )
   @Mutation(() => UserPayload, { description: 'Changes a user’s email, names, team limit, status or platform role (platform admins).' })
   adminUpdateUser(
     @Arg('input', () => AdminUpdateUserInput, INPUT_ARG)
@@ -124,6 +132,7 @@ export class UserResolver {
     return payload(() => service.adminUpdateUser(ctx, userIdOf(userId), withoutNulls(change)));
   }
 
+  @Requires(permission('user:manage', on.platform, 'manage users'))
   @Mutation(() => DeleteUserPayload, { description: 'Deletes a user (platform admins); refused while they own teams.' })
   adminDeleteUser(
     @Arg('input', () => AdminDeleteUserInput, INPUT_ARG)

@@ -2,7 +2,7 @@ import { and, count, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { hashPassword, verifyPassword } from '../../auth/passwords.js';
 import { requireFullAccess } from '../../auth/viewer.js';
-import type { Executor } from '../../db/client.js';
+import type { Executor, Tx } from '../../db/client.js';
 import { memberships, users } from '../../db/schema/index.js';
 import type { Context, UserRow } from '../../graphql/context.js';
 import { forbidden, notFound } from '../../graphql/errors.js';
@@ -17,6 +17,7 @@ import {
   withEmailUniqueness,
 } from '../accounts/service.js';
 import { audited } from '../events/audit.js';
+import { endPathsInAllTeams } from '../teams/departure.js';
 
 const profileSchema = z.object({
   email: fields.email.optional(),
@@ -24,8 +25,14 @@ const profileSchema = z.object({
   shortName: fields.personName(50).optional(),
 });
 
-/** Refuses to delete someone who still owns teams: ownership must move first. */
-async function ensureOwnsNoTeams(tx: Executor, userId: string, field: string[] | null, who: string): Promise<void> {
+/**
+ * Refuses to delete someone who still owns teams: ownership must move first. Locks the user row
+ * first, as transferTeamOwnership does before making someone an owner: a transfer to the user
+ * and their deletion cannot both pass, so no team is left without an owner.
+ */
+async function ensureOwnsNoTeams(tx: Tx, userId: string, field: string[] | null, who: string): Promise<void> {
+  const [user] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('update');
+  if (!user) throw notFound('User');
   const [{ owned }] = await tx
     .select({ owned: count() })
     .from(memberships)
@@ -85,8 +92,14 @@ export async function deleteViewer(ctx: Context, rawInput: { password?: unknown 
     throw userError('password', UserErrorCode.INVALID_CREDENTIALS, 'password is wrong.');
   return audited(ctx, 'user.delete', async (tx) => {
     await ensureOwnsNoTeams(tx, user.id, null, 'You');
+    const ended = await endPathsInAllTeams(tx, user.id);
     await tx.delete(users).where(eq(users.id, user.id));
-    return { result: { deletedUserId: user.id }, target: { type: 'User', id: user.id }, actor: { id: user.id, email: user.email } };
+    return {
+      result: { deletedUserId: user.id },
+      target: { type: 'User', id: user.id },
+      actor: { id: user.id, email: user.email },
+      data: { ended },
+    };
   });
 }
 
@@ -118,12 +131,19 @@ const adminUpdateSchema = profileSchema.extend({
 
 /**
  * Platform roles and platform admins' accounts are a platform ADMIN's business: a user manager
- * by custom binding must not make anyone (themself included) an admin, nor change an admin.
+ * by custom binding must not make anyone (themself included) an admin, nor change an admin. Nor
+ * may an admin's scoped token: the ADMIN role holds every permission, more than any scope list
+ * lets the token hold, so it takes the admin's full credential (a session or an unscoped token).
  */
 function ensureMayTouchAdmins(ctx: Context, target: UserRow | null, platformRole: 'USER' | 'ADMIN' | undefined): void {
   const touchesAdmins = platformRole === 'ADMIN' || target?.platformRole === 'ADMIN';
-  if (touchesAdmins && !ctx.policy.isPlatformAdmin())
+  if (!touchesAdmins) return;
+  if (!ctx.policy.isPlatformAdmin())
     throw forbidden('Only platform admins may grant or take the platform ADMIN role, or change an admin’s account.');
+  if (ctx.viewer?.scopes)
+    throw forbidden(
+      'A scoped API token cannot grant or take the platform ADMIN role, nor change an admin’s account; use a session or an unscoped token.',
+    );
 }
 
 async function anyUser(ctx: Context, userId: string): Promise<UserRow> {
@@ -165,8 +185,9 @@ export async function adminDeleteUser(ctx: Context, userId: string): Promise<{ d
     throw userError('userId', UserErrorCode.NOT_ALLOWED, 'Delete your own account with deleteViewer.');
   return audited(ctx, 'admin.user.delete', async (tx) => {
     await ensureOwnsNoTeams(tx, userId, ['input', 'userId'], target.email);
+    const ended = await endPathsInAllTeams(tx, userId);
     await tx.delete(users).where(eq(users.id, userId));
-    return { result: { deletedUserId: userId }, target: { type: 'User', id: userId }, data: { email: target.email } };
+    return { result: { deletedUserId: userId }, target: { type: 'User', id: userId }, data: { email: target.email, ended } };
   });
 }
 
