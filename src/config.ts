@@ -13,6 +13,9 @@ const seconds = (fallback: number) =>
     .positive('must be a positive number of seconds')
     .default(fallback);
 
+const atLeastOne = (fallback: number) =>
+  z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be 1 or more').default(fallback);
+
 const schema = z
   .object({
     PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535, 'must be a port number (0-65535)').default(4000),
@@ -31,6 +34,9 @@ const schema = z
     EMAIL_VERIFICATION_TTL_SECONDS: seconds(3 * 24 * 3600),
     LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
     LOGIN_FAILURE_WINDOW_SECONDS: seconds(15 * 60),
+    MAIL_MAX_PER_RECIPIENT: atLeastOne(10),
+    MAIL_MAX_PER_SENDER: atLeastOne(100),
+    MAIL_RATE_WINDOW_SECONDS: seconds(3600),
     ADMIN_EMAIL: z.email('must be an email address').optional(),
     ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
     EXPOSE_SQL_STATS: flag.default(false),
@@ -79,6 +85,11 @@ export interface Config {
   emailVerificationTtlSeconds: number;
   loginMaxFailures: number;
   loginFailureWindowSeconds: number;
+  /** Mails (resets, verifications, invitations) one address may be sent per window. */
+  mailMaxPerRecipient: number;
+  /** Mails one account (or, anonymous, one network address) may ask for per window. */
+  mailMaxPerSender: number;
+  mailRateWindowSeconds: number;
   admin?: { email: string; password: string };
   /** Adds an X-SQL-Statements response header (tests and benchmarks). */
   exposeSqlStats: boolean;
@@ -124,6 +135,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     emailVerificationTtlSeconds: c.EMAIL_VERIFICATION_TTL_SECONDS,
     loginMaxFailures: c.LOGIN_MAX_FAILURES,
     loginFailureWindowSeconds: c.LOGIN_FAILURE_WINDOW_SECONDS,
+    mailMaxPerRecipient: c.MAIL_MAX_PER_RECIPIENT,
+    mailMaxPerSender: c.MAIL_MAX_PER_SENDER,
+    mailRateWindowSeconds: c.MAIL_RATE_WINDOW_SECONDS,
     admin: c.ADMIN_EMAIL && c.ADMIN_PASSWORD ? { email: c.ADMIN_EMAIL, password: c.ADMIN_PASSWORD } : undefined,
     exposeSqlStats: c.EXPOSE_SQL_STATS,
     maxQueryDepth: c.MAX_QUERY_DEPTH,

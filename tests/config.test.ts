@@ -32,6 +32,9 @@ describe('loadConfig defaults', () => {
       passwordResetTtlSeconds: 3600,
       loginMaxFailures: 5,
       loginFailureWindowSeconds: 15 * 60,
+      mailMaxPerRecipient: 10,
+      mailMaxPerSender: 100,
+      mailRateWindowSeconds: 3600,
       admin: undefined,
       exposeSqlStats: false,
       maxQueryDepth: 12,
@@ -73,6 +76,9 @@ describe('loadConfig valid values', () => {
       PASSWORD_RESET_TTL_SECONDS: '180',
       LOGIN_MAX_FAILURES: '3',
       LOGIN_FAILURE_WINDOW_SECONDS: '30',
+      MAIL_MAX_PER_RECIPIENT: '2',
+      MAIL_MAX_PER_SENDER: '7',
+      MAIL_RATE_WINDOW_SECONDS: '60',
       ADMIN_EMAIL: 'ops@example.com',
       ADMIN_PASSWORD: 'a-long-enough-password',
       EXPOSE_SQL_STATS: 'true',
@@ -100,6 +106,9 @@ describe('loadConfig valid values', () => {
       passwordResetTtlSeconds: 180,
       loginMaxFailures: 3,
       loginFailureWindowSeconds: 30,
+      mailMaxPerRecipient: 2,
+      mailMaxPerSender: 7,
+      mailRateWindowSeconds: 60,
       admin: { email: 'ops@example.com', password: 'a-long-enough-password' },
       exposeSqlStats: true,
       maxQueryDepth: 8,
@@ -146,6 +155,9 @@ describe('loadConfig refuses bad values, naming the variable', () => {
     ['SESSION_TTL_SECONDS is not a number', { SESSION_TTL_SECONDS: 'soon' }, 'SESSION_TTL_SECONDS'],
     ['SESSION_TTL_SECONDS is zero', { SESSION_TTL_SECONDS: '0' }, 'SESSION_TTL_SECONDS'],
     ['INVITATION_TTL_SECONDS is fractional', { INVITATION_TTL_SECONDS: '1.5' }, 'INVITATION_TTL_SECONDS'],
+    ['MAIL_MAX_PER_RECIPIENT is zero', { MAIL_MAX_PER_RECIPIENT: '0' }, 'MAIL_MAX_PER_RECIPIENT'],
+    ['MAIL_MAX_PER_SENDER is not a number', { MAIL_MAX_PER_SENDER: 'many' }, 'MAIL_MAX_PER_SENDER'],
+    ['MAIL_RATE_WINDOW_SECONDS is zero', { MAIL_RATE_WINDOW_SECONDS: '0' }, 'MAIL_RATE_WINDOW_SECONDS'],
     ['ADMIN_EMAIL is not an email', { ADMIN_EMAIL: 'not-an-email', ADMIN_PASSWORD: 'a-long-enough-password' }, 'ADMIN_EMAIL'],
     ['ADMIN_EMAIL is set without ADMIN_PASSWORD', { ADMIN_EMAIL: 'ops@example.com' }, 'ADMIN_PASSWORD'],
     ['ADMIN_PASSWORD is short', { ADMIN_EMAIL: 'ops@example.com', ADMIN_PASSWORD: 'short' }, 'ADMIN_PASSWORD'],
@@ -164,6 +176,7 @@ describe('loadConfig refuses bad values, naming the variable', () => {
     expect(configError({ DEMO_DATA: 'maybe' }).message).toContain('DEMO_DATA: must be one of true, false, 1, 0, yes, no, on, off');
     expect(configError({ PROVISIONER_STEP_MS: '-1' }).message).toContain('PROVISIONER_STEP_MS: must be 0 or more milliseconds');
     expect(configError({ PROVISIONER_STEP_MS: 'soon' }).message).toContain('PROVISIONER_STEP_MS: must be a whole number of milliseconds');
+    expect(configError({ MAIL_MAX_PER_RECIPIENT: '0' }).message).toContain('MAIL_MAX_PER_RECIPIENT: must be 1 or more');
     expect(configError({ OPERATION_WORKERS: '65' }).message).toContain('OPERATION_WORKERS: must be at most 64');
     expect(configError({ OPERATION_LEASE_SECONDS: '0' }).message).toContain(
       'OPERATION_LEASE_SECONDS: must be a positive number of seconds',

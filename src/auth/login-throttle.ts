@@ -1,9 +1,11 @@
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { rateLimited } from '../graphql/errors.js';
+import { consumeEach } from './rate-limits.js';
 
 /**
- * Slows password guessing: after `maxFailures` failed logins for an email (or four times as many
- * from one address) within the window, further attempts are refused until the window passes.
+ * Slows password guessing: each login attempt uses one of `maxFailures` attempts for its email
+ * (and of four times as many for its network address) in the window, before the password is
+ * checked, so concurrent guesses cannot run more checks than the limit. A successful login gives
+ * the email its attempts back and returns its address's attempt.
  */
 export class LoginThrottle {
   private readonly byEmail: RateLimiterMemory;
@@ -17,26 +19,22 @@ export class LoginThrottle {
     this.byAddress = new RateLimiterMemory({ points: maxFailures * 4, duration: windowSeconds, keyPrefix: 'login-ip' });
   }
 
-  /** Throws RATE_LIMITED when either key has used up its failures. */
-  async check(email: string, ip: string): Promise<void> {
-    for (const [limiter, key] of [
-      [this.byEmail, email],
-      [this.byAddress, ip],
-    ] as const) {
-      const state = await limiter.get(key);
-      if (state && state.consumedPoints >= limiter.points) {
-        const retry = Math.ceil(state.msBeforeNext / 1000);
-        throw rateLimited(`Too many failed logins; try again in ${retry} seconds or reset your password.`, retry);
-      }
-    }
+  /**
+   * Counts an attempt before its password check; throws RATE_LIMITED when the email or the
+   * address has no attempt left.
+   */
+  async attempt(email: string, ip: string): Promise<void> {
+    await consumeEach(
+      [
+        [this.byAddress, ip],
+        [this.byEmail, email],
+      ],
+      (retry) => `Too many failed logins; try again in ${retry} seconds or reset your password.`,
+    );
   }
 
-  async failed(email: string, ip: string): Promise<void> {
-    await Promise.all([this.byEmail.penalty(email, 1), this.byAddress.penalty(ip, 1)]);
-  }
-
-  async succeeded(email: string): Promise<void> {
-    await this.byEmail.delete(email);
+  async succeeded(email: string, ip: string): Promise<void> {
+    await Promise.all([this.byEmail.delete(email), this.byAddress.reward(ip, 1)]);
   }
 
   get limit(): number {

@@ -47,6 +47,23 @@ function statementHeaderPlugin(): ApolloServerPlugin<Context> {
   };
 }
 
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+/**
+ * The client's address for a WebSocket upgrade, as Express's `req.ip` gives it for HTTP with
+ * `trust proxy: loopback`: X-Forwarded-For counts only when a local proxy sent it, read from the
+ * right past the local hops. Logins over graphql-ws are throttled by it.
+ */
+function clientAddress(request: http.IncomingMessage): string {
+  const forwarded = String(request.headers['x-forwarded-for'] ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean)
+    .reverse();
+  const hops = [request.socket.remoteAddress ?? 'unknown', ...forwarded];
+  return hops.find((address) => !LOOPBACK.test(address)) ?? hops[hops.length - 1];
+}
+
 export async function startServer(services: AppServices): Promise<RunningServer> {
   const { config, logger, database } = services;
   const app = express();
@@ -84,7 +101,11 @@ export async function startServer(services: AppServices): Promise<RunningServer>
       context: (ws) => {
         const params = ws.connectionParams ?? {};
         const header = params.Authorization ?? params.authorization;
-        return contextFor(typeof header === 'string' ? header : undefined, randomUUID(), { ip: 'websocket', userAgent: '' });
+        const request = ws.extra.request;
+        return contextFor(typeof header === 'string' ? header : undefined, randomUUID(), {
+          ip: clientAddress(request),
+          userAgent: request.headers['user-agent'] ?? '',
+        });
       },
       onSubscribe: (_ctx, _id, payload) => websocketOperation(payload),
       // Same masking as HTTP: no internals in subscription errors either.

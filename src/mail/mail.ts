@@ -1,5 +1,5 @@
 import { asc, inArray, isNull } from 'drizzle-orm';
-import type { Database, Executor } from '../db/client.js';
+import type { Database, Db, Executor } from '../db/client.js';
 import { outbox } from '../db/schema/index.js';
 import { outsideStatementScope } from '../db/statements.js';
 import type { Logger } from '../logger.js';
@@ -10,6 +10,21 @@ export interface MailMessage {
   subject: string;
   body: string;
   payload?: Record<string, unknown>;
+}
+
+/**
+ * Works out at delivery time the message that a queued request stands for, or null to send none.
+ * A mutation that must not reveal what it finds (a password reset for an address that may not be
+ * registered) queues only the request, doing the same work whatever the answer; the lookup and the
+ * token happen here, after the response.
+ */
+export type MailPreparer = (db: Db, request: MailMessage) => Promise<MailMessage | null>;
+
+const preparers = new Map<string, MailPreparer>();
+
+/** Queued messages of `kind` are requests that `preparer` turns into the mail to deliver. */
+export function prepareMailOfKind(kind: string, preparer: MailPreparer): void {
+  preparers.set(kind, preparer);
 }
 
 /** Delivers one message; swap the implementation to send real mail. */
@@ -60,7 +75,12 @@ export class Mail {
     const db = this.database.db;
     const pending = await db.select().from(outbox).where(isNull(outbox.sentAt)).orderBy(asc(outbox.createdAt)).limit(100);
     if (!pending.length) return;
-    for (const row of pending) await this.mailer.deliver({ ...row, payload: row.payload as Record<string, unknown> });
+    for (const row of pending) {
+      const queued = { ...row, payload: row.payload as Record<string, unknown> };
+      const prepare = preparers.get(row.kind);
+      const message = prepare ? await prepare(db, queued) : queued;
+      if (message) await this.mailer.deliver(message);
+    }
     // Delivered messages keep only who, what and when: the tokens in them must not linger in the database.
     await db
       .update(outbox)

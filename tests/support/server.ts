@@ -86,6 +86,9 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     logLevel: (process.env.TEST_LOG_LEVEL as Config['logLevel']) ?? 'silent',
     exposeSqlStats: true,
     provisionerStepMs: 0,
+    // Test files invite the same people to many teams from one address; account-security.test.ts tests the mail limits with its own.
+    mailMaxPerRecipient: 10_000,
+    mailMaxPerSender: 10_000,
     admin: ADMIN,
     ...overrides,
   };

@@ -93,6 +93,12 @@ export class LogOutPayload extends Payload {
 export class PasswordPayload extends Payload {
   @Field(() => User, { nullable: true, description: 'The user whose password changed.' })
   user?: User | null;
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'How many of the user’s API tokens were revoked: a password change or reset revokes them all, since the account may have been in other hands. Null when userErrors refused the change.',
+  })
+  revokedApiTokens?: number | null;
 }
 
 @ObjectType({ description: 'Result of requestPasswordReset: the same whether or not the email is registered.' })
@@ -123,7 +129,7 @@ export class AccountResolver {
   }
 
   @Requires(withFullAccess('change the password'))
-  @Mutation(() => PasswordPayload, { description: 'Changes your password and ends your other sessions.' })
+  @Mutation(() => PasswordPayload, { description: 'Changes your password, ends your other sessions and revokes your API tokens.' })
   changePassword(@Arg('input', () => ChangePasswordInput, INPUT_ARG) input: ChangePasswordInput, @Ctx() ctx: Context) {
     return payload(() => accounts.changePassword(ctx, input));
   }
@@ -161,7 +167,10 @@ export class AccountResolver {
   }
 
   @Requires('ANYONE')
-  @Mutation(() => PasswordPayload, { description: 'Sets a new password with a reset token and ends every session of the account.' })
+  @Mutation(() => PasswordPayload, {
+    description:
+      'Sets a new password with a reset token (valid only while the account keeps the address it was mailed to), ends every session of the account and revokes its API tokens.',
+  })
   resetPassword(@Arg('input', () => ResetPasswordInput, INPUT_ARG) input: ResetPasswordInput, @Ctx() ctx: Context) {
     return payload(() => accounts.resetPassword(ctx, input));
   }

@@ -1,15 +1,17 @@
-import { and, eq, gt, isNull, ne } from 'drizzle-orm';
+import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { decoyHash, hashPassword, verifyPassword } from '../../auth/passwords.js';
 import { hashSecret, newSecret } from '../../auth/secrets.js';
-import { requireFullAccess, requireUser } from '../../auth/viewer.js';
+import { requireFullAccess, requireUser, type UserViewer } from '../../auth/viewer.js';
 import type { Executor } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
-import { emailVerifications, passwordResets, sessions, users } from '../../db/schema/index.js';
+import { apiTokens, emailVerifications, passwordResets, sessions, users } from '../../db/schema/index.js';
 import type { Context, UserRow } from '../../graphql/context.js';
-import { UserErrorCode, userError } from '../../graphql/user-errors.js';
+import { UserErrorCode, userError, type UserErrors } from '../../graphql/user-errors.js';
 import { fields, parseInput } from '../../graphql/validation.js';
-import { audited } from '../events/audit.js';
+import { auditFailure, audited } from '../events/audit.js';
+import { limitMail } from '../../mail/mail-limit.js';
+import { prepareMailOfKind } from '../../mail/mail.js';
 
 export interface IssuedSession {
   token: string;
@@ -84,6 +86,7 @@ export async function verifyEmail(ctx: Context, rawInput: { token?: unknown }): 
 
 export async function requestEmailVerification(ctx: Context): Promise<{ user: UserRow }> {
   const viewer = requireFullAccess(ctx, 'request email verification');
+  await limitMail(ctx, viewer.user.email);
   if (viewer.user.emailVerifiedAt) throw userError(null, UserErrorCode.NOT_ALLOWED, `${viewer.user.email} is already verified.`);
   return audited(ctx, 'user.email.verification-request', async (tx) => {
     await sendEmailVerification(ctx, tx, viewer.user);
@@ -150,16 +153,24 @@ export async function logIn(ctx: Context, rawInput: { email?: unknown; password?
   if (!email) throw userError('email', UserErrorCode.REQUIRED, 'email must not be empty.');
   if (!password) throw userError('password', UserErrorCode.REQUIRED, 'password must not be empty.');
   const throttle = ctx.app.loginThrottle;
-  await throttle.check(email, ctx.client.ip);
+  await throttle.attempt(email, ctx.client.ip);
   const [user] = await ctx.db.select().from(users).where(eq(users.email, email));
   // Verify against a decoy when the email is unknown, so both cases take as long.
   const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
-  if (!user || !ok) {
-    await throttle.failed(email, ctx.client.ip);
-    throw invalidCredentials();
-  }
-  if (user.status !== 'ACTIVE') throw userError(null, UserErrorCode.NOT_ALLOWED, 'This account is suspended; contact a platform admin.');
-  await throttle.succeeded(email);
+  const refuse = async (error: UserErrors) => {
+    // Written whether or not the email exists, so the answer's timing does not tell either.
+    await auditFailure(ctx, 'user.login', {
+      target: { type: 'User', id: user?.id ?? null },
+      teamId: null,
+      error: error.message,
+      data: { email, ipAddress: ctx.client.ip, userAgent: ctx.client.userAgent.slice(0, 300) },
+    });
+    return error;
+  };
+  if (!user || !ok) throw await refuse(invalidCredentials());
+  if (user.status !== 'ACTIVE')
+    throw await refuse(userError(null, UserErrorCode.NOT_ALLOWED, 'This account is suspended; contact a platform admin.'));
+  await throttle.succeeded(email, ctx.client.ip);
   return audited(ctx, 'user.login', async (tx) => {
     const session = await openSession(ctx, tx, user);
     return { result: session, target: { type: 'User', id: user.id }, actor: user };
@@ -207,10 +218,72 @@ async function retireResetTokens(tx: Executor, userId: string): Promise<void> {
     .where(and(eq(passwordResets.userId, userId), isNull(passwordResets.usedAt)));
 }
 
+/**
+ * A mailed token proves only the address it was sent to: once the account's email changes, the
+ * reset and verification tokens sent before must not work, whatever address they name.
+ */
+export async function retireMailedTokens(tx: Executor, userId: string): Promise<void> {
+  await retireResetTokens(tx, userId);
+  await tx
+    .update(emailVerifications)
+    .set({ usedAt: new Date() })
+    .where(and(eq(emailVerifications.userId, userId), isNull(emailVerifications.usedAt)));
+}
+
+/**
+ * A password change or reset means the account may have been in other hands: every API token of
+ * the user stops working too. Returns how many were revoked.
+ */
+async function revokeApiTokens(tx: Executor, userId: string): Promise<number> {
+  const revoked = await tx
+    .update(apiTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
+    .returning({ id: apiTokens.id });
+  return revoked.length;
+}
+
+export interface PasswordChange {
+  user: UserRow;
+  revokedApiTokens: number;
+}
+
+/** A session this young may change the email without the password: its holder just logged in. */
+const FRESH_SESSION_MS = 10 * 60_000;
+
+/**
+ * Sensitive account changes need the current password, or a session opened in the last ten
+ * minutes. An API token is not a login: with one, the password is always needed.
+ */
+export async function confirmIdentity(
+  ctx: Context,
+  viewer: UserViewer,
+  currentPassword: string | undefined,
+  action: string,
+): Promise<void> {
+  if (currentPassword) {
+    const [user] = await ctx.db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, viewer.user.id));
+    if (!(await verifyPassword(currentPassword, user.passwordHash)))
+      throw userError('currentPassword', UserErrorCode.INVALID_CREDENTIALS, 'currentPassword is wrong.');
+    return;
+  }
+  if (viewer.via === 'SESSION') {
+    const [session] = await ctx.db.select({ createdAt: sessions.createdAt }).from(sessions).where(eq(sessions.id, viewer.credentialId));
+    if (session && Date.now() - session.createdAt.getTime() < FRESH_SESSION_MS) return;
+  }
+  throw userError(
+    'currentPassword',
+    UserErrorCode.REQUIRED,
+    viewer.via === 'SESSION'
+      ? `To ${action}, give your currentPassword (or log in again: a session opened in the last 10 minutes needs none).`
+      : `To ${action} with an API token, give your currentPassword.`,
+  );
+}
+
 export async function changePassword(
   ctx: Context,
   rawInput: { currentPassword?: unknown; newPassword?: unknown },
-): Promise<{ user: UserRow }> {
+): Promise<PasswordChange> {
   const viewer = requireFullAccess(ctx, 'change the password');
   const { currentPassword, newPassword } = parseInput(
     z.object({ currentPassword: z.string().min(1, { error: 'must not be empty' }), newPassword: fields.password }),
@@ -224,42 +297,62 @@ export async function changePassword(
     const [updated] = await tx.update(users).set({ passwordHash }).where(eq(users.id, user.id)).returning();
     await endSessions(tx, user.id, viewer.via === 'SESSION' ? viewer.credentialId : undefined);
     await retireResetTokens(tx, user.id);
-    return { result: { user: updated }, target: { type: 'User', id: user.id } };
+    const revokedApiTokens = await revokeApiTokens(tx, user.id);
+    return { result: { user: updated, revokedApiTokens }, target: { type: 'User', id: user.id }, data: { revokedApiTokens } };
   });
 }
 
-/** Always answers the same, so it tells nobody whether an email is registered. */
+const RESET_REQUEST = 'password-reset-request';
+
+/**
+ * Always answers the same, in the same time, so it tells nobody whether an email is registered:
+ * it queues the request whatever the address, and the mail preparer below looks the address up
+ * after the response.
+ */
 export async function requestPasswordReset(ctx: Context, rawInput: { email?: unknown }): Promise<Record<string, never>> {
+  await limitMail(ctx, rawInput.email);
   const { email } = parseInput(z.object({ email: fields.email }), rawInput);
-  const [user] = await ctx.db
+  const expiresAt = new Date(Date.now() + ctx.app.config.passwordResetTtlSeconds * 1000);
+  return audited(ctx, 'user.password.reset-request', async (tx) => {
+    await ctx.app.mail.enqueue(tx, {
+      kind: RESET_REQUEST,
+      recipient: email,
+      subject: 'Password reset request',
+      body: `A password reset was asked for ${email}; a token is mailed if the address is registered.`,
+      payload: { expiresAt: expiresAt.toISOString() },
+    });
+    return { result: {}, target: { type: 'User', id: null }, data: { email } };
+  });
+}
+
+/** Mails a reset token to an active account's address; unknown addresses get nothing. */
+prepareMailOfKind(RESET_REQUEST, async (db, request) => {
+  const [user] = await db
     .select()
     .from(users)
-    .where(and(eq(users.email, email), eq(users.status, 'ACTIVE')));
-  if (!user) return {};
+    .where(and(eq(users.email, request.recipient), eq(users.status, 'ACTIVE')));
+  if (!user) return null;
+  const expiresAt = new Date(String(request.payload?.expiresAt));
   const token = newSecret('passwordReset');
-  await audited(ctx, 'user.password.reset-request', async (tx) => {
-    await tx.insert(passwordResets).values({
-      userId: user.id,
-      tokenHash: hashSecret(token),
-      expiresAt: new Date(Date.now() + ctx.app.config.passwordResetTtlSeconds * 1000),
-    });
-    await ctx.app.mail.enqueue(tx, {
-      kind: 'password-reset',
-      recipient: user.email,
-      subject: 'Reset your Graphplane password',
-      body: `Someone asked to reset the password of ${user.email}. If it was you, call resetPassword with this token within ${Math.round(ctx.app.config.passwordResetTtlSeconds / 60)} minutes: ${token}`,
-      payload: { token },
-    });
-    return { result: {}, target: { type: 'User', id: user.id }, actor: user };
-  });
-  return {};
-}
+  // The token proves only this address; resetPassword refuses it once the account's email changes.
+  await db.insert(passwordResets).values({ userId: user.id, email: user.email, tokenHash: hashSecret(token), expiresAt });
+  const minutes = Math.max(1, Math.round((expiresAt.getTime() - Date.now()) / 60_000));
+  return {
+    kind: 'password-reset',
+    recipient: user.email,
+    subject: 'Reset your Graphplane password',
+    body: `Someone asked to reset the password of ${user.email}. If it was you, call resetPassword with this token within ${minutes} minutes: ${token}`,
+    payload: { token },
+  };
+});
 
-export async function resetPassword(ctx: Context, rawInput: { token?: unknown; newPassword?: unknown }): Promise<{ user: UserRow }> {
+export async function resetPassword(ctx: Context, rawInput: { token?: unknown; newPassword?: unknown }): Promise<PasswordChange> {
   const { token, newPassword } = parseInput(
     z.object({ token: z.string().min(1, { error: 'must not be empty' }).max(200), newPassword: fields.password }),
     rawInput,
   );
+  const invalid = () =>
+    userError('token', UserErrorCode.EXPIRED, 'token is invalid, expired or already used; request a new password reset.');
   const passwordHash = await hashPassword(newPassword);
   return audited(ctx, 'user.password.reset', async (tx) => {
     const [reset] = await tx
@@ -267,16 +360,18 @@ export async function resetPassword(ctx: Context, rawInput: { token?: unknown; n
       .set({ usedAt: new Date() })
       .where(and(eq(passwordResets.tokenHash, hashSecret(token)), isNull(passwordResets.usedAt), gt(passwordResets.expiresAt, new Date())))
       .returning();
-    if (!reset) throw userError('token', UserErrorCode.EXPIRED, 'token is invalid, expired or already used; request a new password reset.');
-    // The reset token came by mail, which proves the address too.
-    const [current] = await tx.select().from(users).where(eq(users.id, reset.userId));
+    if (!reset) throw invalid();
+    // The token came by mail to reset.email, which it proves, and nothing else: it works only while
+    // that is still the account's address (an email change also retires it).
     const [user] = await tx
       .update(users)
-      .set({ passwordHash, emailVerifiedAt: current.emailVerifiedAt ?? new Date() })
-      .where(eq(users.id, reset.userId))
+      .set({ passwordHash, emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())` })
+      .where(and(eq(users.id, reset.userId), eq(users.email, reset.email)))
       .returning();
+    if (!user) throw invalid();
     await endSessions(tx, user.id);
     await retireResetTokens(tx, user.id);
-    return { result: { user }, target: { type: 'User', id: user.id }, actor: user };
+    const revokedApiTokens = await revokeApiTokens(tx, user.id);
+    return { result: { user, revokedApiTokens }, target: { type: 'User', id: user.id }, actor: user, data: { revokedApiTokens } };
   });
 }

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { prefixPattern } from '../../db/like.js';
-import { and, eq, getTableColumns, gte, inArray, like, lt, or, sql, type SQL } from 'drizzle-orm';
-import { auditEvents } from '../../db/schema/index.js';
+import { and, eq, getTableColumns, gte, inArray, like, lt, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { auditEvents, users } from '../../db/schema/index.js';
 import { OrderDirection, defineConnection } from '../../graphql/connection.js';
 import type { Context } from '../../graphql/context.js';
 import { anyOf } from '../../iam/policy.js';
@@ -10,10 +10,17 @@ import { byKeys } from '../../graphql/loaders.js';
 import { parseGlobalId } from '../../graphql/relay.js';
 import type { AuditEventConnectionArgs } from './types.js';
 
-/** Events the viewer may read: their own actions, and the events of teams granting audit:read. */
+/** Events about a user's account (their logins, failed ones included, and admins' changes to it). */
+const targetsUser = (userId: AnyColumn | string) => and(eq(auditEvents.targetType, 'User'), eq(auditEvents.targetId, userId));
+
+/** Events the viewer may read: their own actions, what was done to their account, and the events of teams granting audit:read. */
 export function eventsVisible(ctx: Context): SQL | undefined {
   if (!ctx.viewer) return sql`false`;
-  return anyOf(eq(auditEvents.actorId, ctx.viewer.subject.id), ctx.policy.teamsGranting(auditEvents.teamId, 'audit:read'));
+  return anyOf(
+    eq(auditEvents.actorId, ctx.viewer.subject.id),
+    targetsUser(ctx.viewer.subject.id),
+    ctx.policy.teamsGranting(auditEvents.teamId, 'audit:read'),
+  );
 }
 
 export const eventById = (ctx: Context) =>
@@ -57,11 +64,13 @@ export const eventsOfTeam = defineConnection({
   where: (_ctx, args: AuditEventConnectionArgs) => eventFilter(args),
 });
 
-/** `User.events`: what the user did, in what the viewer may see. */
-export const eventsOfActor = defineConnection({
+/** `User.events`: what the user did and what was done to their account, in what the viewer may see. */
+export const eventsOfUser = defineConnection({
   ...common,
   name: 'User.events',
-  parent: auditEvents.actorId,
+  // One row per event: the user is its actor, its target, or both.
+  from: (s: any) => s.from(auditEvents).innerJoin(users, or(eq(auditEvents.actorId, users.id), targetsUser(users.id))),
+  parent: users.id,
   where: (ctx, args: AuditEventConnectionArgs) => and(eventsVisible(ctx), eventFilter(args)),
 });
 

@@ -9,7 +9,7 @@ import { teamById } from '../teams/loaders.js';
 import { Team } from '../teams/types.js';
 import { userById } from '../users/loaders.js';
 import { User } from '../users/types.js';
-import { eventById, eventsOfActor, eventsOfTeam } from './loaders.js';
+import { eventById, eventsOfUser, eventsOfTeam } from './loaders.js';
 import { AuditEvent, AuditEventConnection, AuditEventConnectionArgs, type AuditEventRow } from './types.js';
 
 registerNodeType('AuditEvent', (ctx, id) => ctx.loaders.get(eventById).load(id));
@@ -45,10 +45,11 @@ export class TeamEventsResolver {
 export class UserEventsResolver {
   @FieldResolver(() => AuditEventConnection, {
     nullable: true,
-    description: 'What this user did, newest first, limited to events you may read. Only for yourself and platform admins.',
+    description:
+      'What this user did and what was done to their account (failed logins included), newest first, limited to events you may read. Only for yourself and platform admins.',
   })
   events(@Root() user: { id: string }, @Args(() => AuditEventConnectionArgs) args: AuditEventConnectionArgs, @Ctx() ctx: Context) {
-    return eventsOfActor.forParent(ctx, user.id, args);
+    return eventsOfUser.forParent(ctx, user.id, args);
   }
 }
 

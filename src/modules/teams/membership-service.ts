@@ -16,6 +16,7 @@ import { endPathsSetUpBy } from './departure.js';
 import { invitationById, membershipById, viewerMembershipByTeam } from './loaders.js';
 import { lockTeam, lockTeamOwner } from './team-service.js';
 import type { InvitationRow, MembershipRow, TeamRow } from './types.js';
+import { limitMail } from '../../mail/mail-limit.js';
 
 const assignableRole = z.enum(['ADMIN', 'MEMBER', 'VIEWER'], {
   error: 'must be ADMIN, MEMBER or VIEWER; ownership moves only with transferTeamOwnership',
@@ -81,6 +82,7 @@ export async function inviteMember(
   teamId: string,
   rawInput: { email: unknown; role: unknown },
 ): Promise<{ invitation: InvitationRow }> {
+  await limitMail(ctx, rawInput.email);
   const input = parseInput(inviteSchema, rawInput);
   await ensureMayGrantRole(ctx, teamId, input.role);
   const token = newSecret('invitation');

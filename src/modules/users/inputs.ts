@@ -9,8 +9,13 @@ export class UpdateViewerInput {
   fullName?: string | null;
   @Field(() => String, { nullable: true, description: 'New short name, up to 50 characters.' })
   shortName?: string | null;
-  @Field(() => String, { nullable: true, description: 'New email address (used to log in).' })
+  @Field(() => String, { nullable: true, description: 'New email address (used to log in); the old address is told of the change.' })
   email?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Your current password: needed to change the email, unless you call with a session opened in the last 10 minutes.',
+  })
+  currentPassword?: string | null;
 }
 
 @InputType({ description: 'Confirms the deletion of your account.' })

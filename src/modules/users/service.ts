@@ -8,7 +8,14 @@ import type { Context, UserRow } from '../../graphql/context.js';
 import { forbidden, notFound } from '../../graphql/errors.js';
 import { UserErrorCode, userError } from '../../graphql/user-errors.js';
 import { fields, parseInput } from '../../graphql/validation.js';
-import { insertUser, newUserSchema, sendEmailVerification, withEmailUniqueness } from '../accounts/service.js';
+import {
+  confirmIdentity,
+  insertUser,
+  newUserSchema,
+  retireMailedTokens,
+  sendEmailVerification,
+  withEmailUniqueness,
+} from '../accounts/service.js';
 import { audited } from '../events/audit.js';
 import { endPathsInAllTeams } from '../teams/departure.js';
 
@@ -43,20 +50,35 @@ async function ensureEmailFree(tx: Executor, email: string, userId: string): Pro
   if (other && other.id !== userId) throw userError('email', UserErrorCode.TAKEN, `email ${email} is already registered.`);
 }
 
+const viewerUpdateSchema = profileSchema.extend({ currentPassword: z.string().max(1000).optional() });
+
 export async function updateViewer(ctx: Context, rawInput: unknown): Promise<{ user: UserRow }> {
   const viewer = requireFullAccess(ctx, 'change the account');
-  const input = parseInput(profileSchema, rawInput);
+  const { currentPassword, ...input } = parseInput(viewerUpdateSchema, rawInput);
+  const oldEmail = viewer.user.email;
+  const newEmail = input.email !== undefined && input.email !== oldEmail;
+  // Whoever holds the email holds the account (resets go there): moving it needs proof of identity.
+  if (newEmail) await confirmIdentity(ctx, viewer, currentPassword, 'change the email');
   return withEmailUniqueness(input.email ?? '', () =>
     audited(ctx, 'user.update', async (tx) => {
-      const newEmail = input.email !== undefined && input.email !== viewer.user.email;
       if (newEmail) await ensureEmailFree(tx, input.email!, viewer.user.id);
       const [user] = await tx
         .update(users)
         .set({ ...input, ...(newEmail ? { emailVerifiedAt: null } : {}), updatedAt: new Date() })
         .where(eq(users.id, viewer.user.id))
         .returning();
-      // A new address is unproven until its owner confirms it.
-      if (newEmail) await sendEmailVerification(ctx, tx, user);
+      if (newEmail) {
+        await retireMailedTokens(tx, user.id);
+        // A new address is unproven until its owner confirms it.
+        await sendEmailVerification(ctx, tx, user);
+        await ctx.app.mail.enqueue(tx, {
+          kind: 'email-changed',
+          recipient: oldEmail,
+          subject: 'The email address of your Graphplane account changed',
+          body: `The email address of your Graphplane account changed from ${oldEmail} to ${user.email}; password resets now go to the new address. If you did not do this, contact a platform admin at once.`,
+          payload: { from: oldEmail, to: user.email },
+        });
+      }
       return { result: { user }, target: { type: 'User', id: user.id }, data: { changed: Object.keys(input) } };
     }),
   );
@@ -150,6 +172,7 @@ export async function adminUpdateUser(ctx: Context, userId: string, rawInput: un
         .set({ ...input, ...(input.email ? { emailVerifiedAt: new Date() } : {}), updatedAt: new Date() })
         .where(eq(users.id, userId))
         .returning();
+      if (input.email && input.email !== target.email) await retireMailedTokens(tx, userId);
       return { result: { user }, target: { type: 'User', id: userId }, data: { changed: input } };
     }),
   );
