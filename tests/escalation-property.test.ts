@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret, newSecret } from '../src/auth/secrets.js';
 import { sessions, users } from '../src/db/schema/index.js';
 import { toGlobalId } from '../src/graphql/relay.js';
-import { PERMISSIONS, grantableAt, type GrantScope } from '../src/iam/permissions.js';
+import { PERMISSIONS, grantableAt, type GrantScope, type Permission } from '../src/iam/permissions.js';
 import {
   buildIamWorld,
   describeIamWorld,
@@ -31,8 +31,12 @@ import {
  * IAM world (the isolation test's generator: memberships, custom roles, bindings at every scope,
  * ACL entries, app grants, service accounts, sessions and tokens with or without scopes) and a
  * coalition in it: some users act with all their credentials (their session and tokens), some
- * only through their tokens (a leaked CI token: scoped or not), and the coalition holds some
- * service-account tokens. Everybody else is an outsider, and outsiders never act after the start.
+ * only through their tokens (a leaked CI token: scoped or not, plus one scoped to what role
+ * decisions need: team:members:manage, app:grant, iam:manage…), and the coalition holds some
+ * service-account tokens. Everybody else is an outsider, and outsiders never act after the start;
+ * in half of the cases every team's OWNER is an outsider (a coalition of owners has little to gain).
+ * Steps are mostly aimed (at the acting user's teams, at other coalition users) so that they pass
+ * authorization often enough to matter; the counters below hold the generator to that.
  *
  * The coalition then makes a short random sequence of mutations through HTTP with its own
  * credentials (inviting each other and accepting, changing roles, transferring ownership,
@@ -96,6 +100,8 @@ const ENABLED: readonly StepKind[] = process.env.ESCALATION_STEPS
 /** How a user takes part: all their credentials, only their tokens, or not at all (an outsider). */
 type Part = 'full' | 'tokens' | 'none';
 
+const LEAKED_SCOPES: Permission[] = ['team:read', 'team:members:manage', 'app:read', 'app:grant', 'app:update', 'iam:manage'];
+
 const step = fc.record({
   kind: fc.constantFrom(...ENABLED),
   /** Which coalition credential acts. */
@@ -122,8 +128,10 @@ type Step = typeof step extends fc.Arbitrary<infer T> ? T : never;
 const rawCase = fc.record({
   ...iamWorldFields,
   coalition: fc.record({
-    users: fc.array(fc.constantFrom<Part>('full', 'none', 'tokens'), { minLength: 4, maxLength: 4 }),
+    users: fc.array(fc.constantFrom<Part>('full', 'none', 'full', 'tokens', 'full'), { minLength: 4, maxLength: 4 }),
     serviceAccountTokens: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+    /** A token the coalition holds of each user who takes part through tokens only, scoped to what role decisions need. */
+    leaked: fc.array(fc.subarray(LEAKED_SCOPES, { minLength: 1 }), { minLength: 4, maxLength: 4 }),
   }),
   steps: fc.array(step, { minLength: 3, maxLength: 8, size: 'max' }),
   /**
@@ -134,7 +142,7 @@ const rawCase = fc.record({
     team: ix,
     member: ix,
     role: fc.constantFrom<TeamRole>('ADMIN', 'MEMBER', 'VIEWER'),
-    force: fc.nat({ max: 3 }).map((n) => n > 0),
+    force: fc.boolean(),
   }),
 });
 type RawCase = typeof rawCase extends fc.Arbitrary<infer T> ? T : never;
@@ -166,6 +174,8 @@ interface Case {
   roles: string[];
   /** Team global ID → user indexes the generator believes are members (to aim steps; not the oracle). */
   members: Map<string, Set<number>>;
+  /** Team global ID → user indexes believed to manage members there (OWNER or ADMIN), to aim role steps. */
+  managers: Map<string, Set<number>>;
   /** App global ID → its team's global ID, as the steps moved it (to aim steps). */
   appTeams: Map<string, string>;
   /** Names of the teams the coalition created, for the log. */
@@ -187,6 +197,16 @@ function buildCase(raw: RawCase): Case {
     for (const o of owners) parts[o] = 'none';
     if (!others.some((i) => parts[i] === 'full')) parts[others[raw.removal.member % others.length]] = 'full';
   }
+  parts.forEach((part, i) => {
+    if (part === 'tokens')
+      w.credentials.push({
+        label: `leaked token of u${i}`,
+        subject: { type: 'USER', index: i },
+        kind: 'token',
+        scopes: [...new Set(raw.coalition.leaked[i % 4])].sort(),
+        secret: newSecret('apiToken'),
+      });
+  });
   const credentials: Credential[] = [];
   w.credentials.forEach((c, k) => {
     const mine =
@@ -232,9 +252,12 @@ function buildCase(raw: RawCase): Case {
   ];
   const teams = range(w.teams.length).map((t) => gid.team(w, t));
   const members = new Map(w.teams.map((t, i) => [teams[i], new Set(t.members.keys())]));
+  const managers = new Map(
+    w.teams.map((t, i) => [teams[i], new Set([...t.members].flatMap(([u, m]) => (m.role === 'OWNER' || m.role === 'ADMIN' ? [u] : [])))]),
+  );
   const roles = w.roles.map((r) => toGlobalId('Role', r.id));
   const appTeams = new Map(w.apps.map((a, i) => [gid.APP(w, i), teams[a.team]]));
-  return { w, parts, credentials, full, grantees, teams, roles, members, appTeams, names: new Map(), planted };
+  return { w, parts, credentials, full, grantees, teams, roles, members, managers, appTeams, names: new Map(), planted };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -312,12 +335,17 @@ async function runStep(c: Case, s: Step, name: (id: string) => string): Promise<
   const aimed = c.credentials.filter((x) => teamsOf(x.user).length && (s.aim === 1 || x.label.startsWith('session')));
   const actor = pick(s.aim && aimed.length ? aimed : c.credentials, s.actor);
   if (!actor) return null;
-  const team = pick(s.aim && aimed.length ? teamsOf(actor.user) : c.teams, s.team)!;
+  // Role steps aim at teams where the acting user manages members.
+  const roleStep = s.kind === 'invite' || s.kind === 'setMemberRole' || s.kind === 'transferOwnership';
+  const managed = teamsOf(actor.user).filter((t) => actor.user !== null && c.managers.get(t)?.has(actor.user));
+  const team = pick(s.aim && aimed.length ? (roleStep && managed.length ? managed : teamsOf(actor.user)) : c.teams, s.team)!;
   const grantee = pick(c.grantees, s.subject);
-  // Invitations go to coalition users outside the team, role changes and transfers to those in it.
+  // Invitations and transfers go to coalition users outside the team (a transfer invites them first), role changes to
+  // those in it (else one is invited first).
   const inTeam = (u: number) => !!c.members.get(team)?.has(u);
-  const aimedUsers = c.full.filter((u) => u !== actor.user && (s.kind === 'invite' ? !inTeam(u) : inTeam(u)));
-  const fullUser = pick(s.aim && aimedUsers.length ? aimedUsers : c.full, s.subject);
+  const others = c.full.filter((u) => u !== actor.user);
+  const aimedUsers = others.filter((u) => (s.kind === 'setMemberRole') === inTeam(u));
+  const fullUser = pick(s.aim ? (aimedUsers.length ? aimedUsers : others) : c.full, s.subject);
   const as = (what: string) => `${actor.label}${actor.scoped ? ' (scoped)' : ''}: ${what}`;
   const gql = (query: string, variables: Record<string, unknown>) => server.gql(query, variables, actor.secret);
   const resources = everything(c.w).filter((r) => r.kind !== 'TEAM');
@@ -354,53 +382,68 @@ async function runStep(c: Case, s: Step, name: (id: string) => string): Promise<
       c.teams.push(id);
       c.names.set(id, slug);
       c.members.set(id, new Set(actor.user === null ? [] : [actor.user]));
+      c.managers.set(id, new Set(actor.user === null ? [] : [actor.user]));
     }
     return { slug, answer, id };
+  };
+  /** Invites a coalition user to the step's team; they accept with their session. */
+  const invite = async (user: number, role: TeamRole): Promise<string> => {
+    const r = await gql(`mutation($input: InviteMemberInput!) { inviteMember(input: $input) { invitation { id } ${ERRORS} } }`, {
+      input: { teamId: team, email: c.w.users[user].email, role },
+    });
+    if (outcome(r, 'inviteMember') !== 'OK') return outcome(r, 'inviteMember');
+    const invitee = c.credentials.find((x) => x.user === user && x.label.startsWith('session'))!;
+    const accepted = await server.gql(
+      `mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { membership { id } ${ERRORS} } }`,
+      { input: { invitationId: r.body.data.inviteMember.invitation.id } },
+      invitee.secret,
+    );
+    if (outcome(accepted, 'acceptInvitation') === 'OK') {
+      c.members.get(team)?.add(user);
+      if (role === 'ADMIN') c.managers.get(team)?.add(user);
+    }
+    return `OK, accepted: ${outcome(accepted, 'acceptInvitation')}`;
   };
   switch (s.kind) {
     case 'invite': {
       if (fullUser === null) return null;
-      const r = await gql(`mutation($input: InviteMemberInput!) { inviteMember(input: $input) { invitation { id } ${ERRORS} } }`, {
-        input: { teamId: team, email: c.w.users[fullUser].email, role: s.role === 'OWNER' ? 'ADMIN' : s.role },
-      });
-      let answer = outcome(r, 'inviteMember');
-      if (answer === 'OK') {
-        const invitee = c.credentials.find((x) => x.user === fullUser && x.label.startsWith('session'))!;
-        const accepted = await server.gql(
-          `mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { membership { id } ${ERRORS} } }`,
-          { input: { invitationId: r.body.data.inviteMember.invitation.id } },
-          invitee.secret,
-        );
-        answer = `OK, accepted: ${outcome(accepted, 'acceptInvitation')}`;
-        if (outcome(accepted, 'acceptInvitation') === 'OK') c.members.get(team)?.add(fullUser);
-      }
-      return {
-        kind: s.kind,
-        what: as(`inviteMember(${name(team)}, u${fullUser} as ${s.role === 'OWNER' ? 'ADMIN' : s.role}) + acceptInvitation`),
-        answer,
-      };
+      const role = s.role === 'OWNER' ? 'ADMIN' : s.role;
+      const answer = await invite(fullUser, role);
+      return { kind: s.kind, what: as(`inviteMember(${name(team)}, u${fullUser} as ${role}) + acceptInvitation`), answer };
     }
     case 'setMemberRole':
     case 'transferOwnership': {
       if (fullUser === null) return null;
       if (s.kind === 'transferOwnership') {
+        // Aimed at a team without another coalition member: one is invited first (ownership goes to members only).
+        let invited = '';
+        if (s.aim && !inTeam(fullUser))
+          invited = `inviteMember(${name(team)}, u${fullUser} as ADMIN) + accept → ${await invite(fullUser, 'ADMIN')}, `;
         const r = await gql(
           `mutation($input: TransferTeamOwnershipInput!) { transferTeamOwnership(input: $input) { membership { id } ${ERRORS} } }`,
           { input: { teamId: team, newOwnerEmail: c.w.users[fullUser].email } },
         );
         return {
           kind: s.kind,
-          what: as(`transferTeamOwnership(${name(team)} to u${fullUser})`),
+          what: as(`${invited}transferTeamOwnership(${name(team)} to u${fullUser})`),
           answer: outcome(r, 'transferTeamOwnership'),
         };
       }
+      // Aimed at a team without another coalition member: one is invited first, as VIEWER.
+      let invited = '';
+      if (s.aim && !inTeam(fullUser))
+        invited = `inviteMember(${name(team)}, u${fullUser} as VIEWER) + accept → ${await invite(fullUser, 'VIEWER')}, `;
       const membership = (await membersOf(team)).find((m) => m.user === userGid(c, fullUser));
-      if (!membership) return null;
+      if (!membership) return invited ? { kind: s.kind, what: as(`${invited}no membership to change`), answer: 'skipped' } : null;
       const role = s.role === 'OWNER' ? 'ADMIN' : s.role;
       const r = await gql(`mutation($input: SetMemberRoleInput!) { setMemberRole(input: $input) { membership { id } ${ERRORS} } }`, {
         input: { membershipId: membership.id, role },
       });
-      return { kind: s.kind, what: as(`setMemberRole(${name(team)}, u${fullUser} to ${role})`), answer: outcome(r, 'setMemberRole') };
+      return {
+        kind: s.kind,
+        what: as(`${invited}setMemberRole(${name(team)}, u${fullUser} to ${role})`),
+        answer: outcome(r, 'setMemberRole'),
+      };
     }
     case 'createTeam': {
       const created = await newTeam();
@@ -489,7 +532,10 @@ async function runStep(c: Case, s: Step, name: (id: string) => string): Promise<
       let to = team;
       let made = '';
       if (s.aim) {
-        const others = teamsOf(actor.user).filter((t) => t !== c.appTeams.get(app.id));
+        // Sharing aims at a team a coalition user is in (who then holds what the grant carries); moving, at the actor's.
+        const into =
+          s.kind === 'grantAppAccess' ? c.teams.filter((t) => c.full.some((u) => c.members.get(t)?.has(u))) : teamsOf(actor.user);
+        const others = into.filter((t) => t !== c.appTeams.get(app.id));
         if (others.length) to = pick(others, s.team)!;
         else if (s.aim === 2) {
           const created = await newTeam();
@@ -677,6 +723,13 @@ const coverage = {
   'removal: service-account token minted by the member': 0,
   ...(Object.fromEntries(ENABLED.flatMap((k) => [`${k} attempted`, `${k} OK`]).map((k) => [k, 0])) as Record<string, number>),
 };
+/**
+ * The minimum of each counter over 200 cases. Role steps need two coalition users with sessions,
+ * and tokens the removed member minted need a removal after them, so these happen less often
+ * (and ids are random, so counts vary a little between runs): 3 of those, 5 of the others.
+ */
+const least = (what: string) => (what.endsWith(' OK') || what.includes('minted by the member') ? 3 : 5);
+
 /** Counted but not required (how often the property had less to check). */
 const informational: Record<string, number> = {};
 const tally = (key: string) => {
@@ -750,7 +803,8 @@ describe('no self-escalation: a property test', () => {
       if (VERBOSE) console.log(`escalation coverage over ${cases} cases: ${JSON.stringify({ ...coverage, ...informational }, null, 1)}`);
       // The cases must have exercised every kind of step, succeeding too (a property of the generator, not of the API).
       if (!REPLAY_PATH && RUNS >= 200 && !process.env.ESCALATION_STEPS && REMOVAL)
-        for (const [what, n] of Object.entries(coverage)) expect({ what, n }).toEqual({ what, n: expect.toSatisfy((x: number) => x >= 5) });
+        for (const [what, n] of Object.entries(coverage))
+          expect({ what, n }).toEqual({ what, n: expect.toSatisfy((x: number) => x >= least(what)) });
     },
     30 * 60_000,
   );
