@@ -188,7 +188,7 @@ function buildCase(raw: RawCase): Case {
   const w = buildIamWorld(raw, 'escalation.test');
   // Platform admins hold everything: they are outsiders, as are suspended users.
   const parts: Part[] = w.users.map((u, i) => (u.admin || u.suspended ? 'none' : (raw.coalition.users[i] ?? 'none')));
-  // Most cases put the coalition below the owners (nothing to gain otherwise; owners of teams of its own it makes):
+  // Half of the cases put the coalition below the owners (nothing to gain otherwise; owners of teams of its own it makes):
   // every team's OWNER is an outsider, and some other active user is in the coalition with their session. The
   // removal then has an outsider owner to act.
   const owners = new Set(w.teams.map((t) => [...t.members].find(([, m]) => m.role === 'OWNER')![0]));
