@@ -70,7 +70,6 @@ export interface GrantPath {
 }
 
 /** A path's select, typed loosely: drizzle cannot type a union of differently-joined selects. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type GrantQuery = any;
 
 /** SQL text[] of a built-in team role's permissions (the roles live in code). */
