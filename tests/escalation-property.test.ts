@@ -232,14 +232,12 @@ function buildCase(raw: RawCase): Case {
     planted = { team: outsiderOwned[raw.removal.team % outsiderOwned.length], member: full[raw.removal.member % full.length] };
     const members = w.teams[planted.team].members;
     if (!members.has(planted.member)) members.set(planted.member, { id: randomUUID(), role: raw.removal.role });
-    // Grants made at the start are made by outsiders: the member gets none in the team (nor PLATFORM ones, which a
-    // removal from one team leaves), so that after the removal the expectation is "nothing of the team".
-    const { team, member } = planted;
+    // The member may hold bindings and ACL entries in the team from the start: leaving ends every
+    // binding and entry one holds in the team (item 8), whoever made it. Not PLATFORM ones, which a
+    // removal from one team leaves, so that afterwards the expectation is "nothing of the team".
+    const { member } = planted;
     const theirs = (s: Subject) => s.type === 'USER' && s.index === member;
-    const inTeam = (scope: GrantScope, target: number | null) =>
-      scope === 'PLATFORM' || (scope === 'TEAM' ? target === team : resourceOf(w, scope as Kind, target!).team === team);
-    w.bindings = w.bindings.filter((b) => !(theirs(b.subject) && inTeam(b.scope, b.target)));
-    w.acls = w.acls.filter((a) => !(theirs(a.subject) && resourceOf(w, a.kind, a.target).team === team));
+    w.bindings = w.bindings.filter((b) => !(theirs(b.subject) && b.scope === 'PLATFORM'));
   }
   const holdsToken = new Set(credentials.flatMap((c) => (c.serviceAccountId ? [c.serviceAccountId] : [])));
   const grantees: Grantee[] = [
@@ -654,6 +652,14 @@ async function checkRemoval(c: Case, log: string[]): Promise<string[]> {
   log.push(`removal: u${owner} (outsider OWNER of ${slug}) removes u${member}: ${outcome(removed, 'removeMember')}`);
   if (outcome(removed, 'removeMember') !== 'OK') return [`removeMember answered ${JSON.stringify(removed.body)}`];
   coverage['removal checked']++;
+  const inTeam = (kind: Kind | 'TEAM' | 'PLATFORM', target: number | null) =>
+    kind === 'TEAM' ? target === team : kind !== 'PLATFORM' && resourceOf(w, kind, target!).team === team;
+  const heldByMember = (s: Subject) => s.type === 'USER' && s.index === member;
+  if (
+    w.bindings.some((b) => heldByMember(b.subject) && inTeam(b.scope as Kind | 'TEAM' | 'PLATFORM', b.target)) ||
+    w.acls.some((a) => heldByMember(a.subject) && inTeam(a.kind, a.target))
+  )
+    tally('removal: member held a binding or ACL entry in the team');
   // What the team owns now (the referee's view), and which of its apps are shared with a team the member is still in.
   const owned = await server.gql(
     `query($id: ID!) { node(id: $id) { ... on Team {
@@ -719,6 +725,7 @@ const coverage = {
   'coalition service-account tokens': 0,
   'steps with a scoped token': 0,
   'removal checked': 0,
+  'removal: member held a binding or ACL entry in the team': 0,
   'removal: token minted by the member': 0,
   'removal: service-account token minted by the member': 0,
   ...(Object.fromEntries(ENABLED.flatMap((k) => [`${k} attempted`, `${k} OK`]).map((k) => [k, 0])) as Record<string, number>),
