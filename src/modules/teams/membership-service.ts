@@ -229,8 +229,9 @@ export async function removeMember(ctx: Context, membershipId: string): Promise<
     throw userError('membershipId', UserErrorCode.NOT_ALLOWED, 'The owner cannot be removed; transfer ownership first.');
   await ensureMayTouchMember(ctx, target, 'remove');
   return audited(ctx, 'team.member.remove', async (tx) => {
-    await changeNonOwner(tx.delete(memberships).where(nonOwner(membershipId)).returning({ id: memberships.id }));
+    // Paths first: that takes the team's lock before any membership row, in a transfer's order.
     const ended = await endPathsSetUpBy(tx, target.userId, target.teamId);
+    await changeNonOwner(tx.delete(memberships).where(nonOwner(membershipId)).returning({ id: memberships.id }));
     return {
       result: { membership: target },
       target: { type: 'Membership', id: membershipId },
@@ -250,9 +251,10 @@ export async function setMemberRole(ctx: Context, membershipId: string, rawRole:
   const newPermissions = TEAM_ROLE_PERMISSIONS[role];
   const demotion = [...TEAM_ROLE_PERMISSIONS[target.role]].some((p) => !newPermissions.has(p));
   return audited(ctx, 'team.member.role', async (tx) => {
-    const [updated] = await changeNonOwner(tx.update(memberships).set({ role }).where(nonOwner(membershipId)).returning());
-    // What they set up for themself under the old role goes where the new one could not have set it up.
+    // What they set up for themself under the old role goes where the new one could not have set it up
+    // (first: that takes the team's lock before the membership row, in a transfer's order).
     const ended = demotion ? await endPathsSetUpBy(tx, target.userId, target.teamId, newPermissions) : undefined;
+    const [updated] = await changeNonOwner(tx.update(memberships).set({ role }).where(nonOwner(membershipId)).returning());
     return {
       result: { membership: updated },
       target: { type: 'Membership', id: membershipId },
@@ -320,8 +322,8 @@ export async function leaveTeam(ctx: Context, teamId: string): Promise<{ members
   if (own.role === 'OWNER')
     throw userError('teamId', UserErrorCode.NOT_ALLOWED, 'The owner cannot leave the team; transfer ownership or delete the team.');
   return audited(ctx, 'team.member.leave', async (tx) => {
-    await changeNonOwner(tx.delete(memberships).where(nonOwner(own.id)).returning({ id: memberships.id }));
     const ended = await endPathsSetUpBy(tx, own.userId, teamId);
+    await changeNonOwner(tx.delete(memberships).where(nonOwner(own.id)).returning({ id: memberships.id }));
     return { result: { membership: own }, target: { type: 'Membership', id: own.id }, teamId, data: { ended } };
   });
 }

@@ -26,9 +26,11 @@ const profileSchema = z.object({
 });
 
 /**
- * Refuses to delete someone who still owns teams: ownership must move first. Locks the user row
- * first, as transferTeamOwnership does before making someone an owner: a transfer to the user
- * and their deletion cannot both pass, so no team is left without an owner.
+ * Refuses to delete someone who still owns teams: ownership must move first. Locks the user row,
+ * as transferTeamOwnership does before making someone an owner: a transfer to the user and their
+ * deletion cannot both pass, so no team is left without an owner. Callers lock the user's teams
+ * first (endPathsInAllTeams), in the order a transfer locks them (team, then user), so the two
+ * wait for each other instead of deadlocking.
  */
 async function ensureOwnsNoTeams(tx: Tx, userId: string, field: string[] | null, who: string): Promise<void> {
   const [user] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('update');
@@ -91,8 +93,8 @@ export async function deleteViewer(ctx: Context, rawInput: { password?: unknown 
   if (!(await verifyPassword(password, user.passwordHash)))
     throw userError('password', UserErrorCode.INVALID_CREDENTIALS, 'password is wrong.');
   return audited(ctx, 'user.delete', async (tx) => {
-    await ensureOwnsNoTeams(tx, user.id, null, 'You');
     const ended = await endPathsInAllTeams(tx, user.id);
+    await ensureOwnsNoTeams(tx, user.id, null, 'You');
     await tx.delete(users).where(eq(users.id, user.id));
     return {
       result: { deletedUserId: user.id },
@@ -184,8 +186,8 @@ export async function adminDeleteUser(ctx: Context, userId: string): Promise<{ d
   if (target.id === ctx.viewer?.user?.id)
     throw userError('userId', UserErrorCode.NOT_ALLOWED, 'Delete your own account with deleteViewer.');
   return audited(ctx, 'admin.user.delete', async (tx) => {
-    await ensureOwnsNoTeams(tx, userId, ['input', 'userId'], target.email);
     const ended = await endPathsInAllTeams(tx, userId);
+    await ensureOwnsNoTeams(tx, userId, ['input', 'userId'], target.email);
     await tx.delete(users).where(eq(users.id, userId));
     return { result: { deletedUserId: userId }, target: { type: 'User', id: userId }, data: { email: target.email, ended } };
   });
