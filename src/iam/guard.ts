@@ -138,6 +138,9 @@ export async function evaluate(
 
 /** The graphql-shield rule of a declaration. */
 export function guardRule(declaration: Declaration) {
+  // A kind nobody registered would fail every request: fail when the schema is built instead.
+  for (const { on } of declaration.clauses)
+    if (on.kind !== 'PLATFORM' && !TARGETS.has(on.kind)) throw new Error(`No target type registered for ${on.kind}`);
   const perObject = declaration.clauses.some((c) => 'parent' in c.on);
   const callerOnly = declaration.clauses.length === 0;
   // A rule that throws is read by shield as a plain "no": hand back the error itself instead.

@@ -88,9 +88,6 @@ export const isPermission = (value: string): value is Permission => (PERMISSIONS
 
 export type TeamRoleName = 'OWNER' | 'ADMIN' | 'MEMBER' | 'VIEWER';
 
-/** Ranks for "nobody grants a role above their own". */
-export const TEAM_ROLE_RANK: Record<TeamRoleName, number> = { VIEWER: 1, MEMBER: 2, ADMIN: 3, OWNER: 4 };
-
 const VIEWER: Permission[] = ['team:read', 'bucket:read', 'app:read', 'cluster:read', 'audit:read'];
 const MEMBER: Permission[] = [
   ...VIEWER,

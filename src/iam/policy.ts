@@ -144,12 +144,6 @@ export class Policy {
     return [...(await this.resourcePermissions(kind, resource))].filter((p) => p.startsWith(prefix) && p !== `${prefix}create`).sort();
   }
 
-  /** Throws FORBIDDEN unless the viewer holds the permission on the resource. */
-  async requireOnResource(kind: ResourceKind, resource: ResourceRef, permission: Permission, action: string): Promise<void> {
-    if (!(await this.resourcePermissions(kind, resource)).has(permission))
-      throw forbidden(`You need the ${permission} permission to ${action}.`);
-  }
-
   /** Throws FORBIDDEN unless the viewer holds the permission in the team. */
   async require(teamId: string, permission: Permission, action: string): Promise<void> {
     if (!(await this.can(teamId, permission))) throw forbidden(`You need the ${permission} permission to ${action}.`);
