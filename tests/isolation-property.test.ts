@@ -657,10 +657,10 @@ function collaboratorsQuery(w: World): string {
 }
 
 /**
- * Who checks `collaborators`: for each team owning resources, the first unscoped credential of
- * its OWNER or an ADMIN (unless a credential already chosen manages the team), and one credential
- * that reads a resource without holding iam:manage in its team, when none chosen does. Each
- * checks every resource of the world (listed, FORBIDDEN or NOT_FOUND).
+ * Who checks `collaborators`: for the teams owning resources, unscoped credentials of their OWNER
+ * or an ADMIN (as few as cover them all), and one credential that reads a resource without
+ * holding iam:manage in its team, when none chosen does. Each checks every resource of the world
+ * (listed, FORBIDDEN or NOT_FOUND).
  */
 function collaboratorCheckers(w: World): number[] {
   const usable = (k: number) => !reference(w, w.credentials[k]).refused;
@@ -671,13 +671,19 @@ function collaboratorCheckers(w: World): number[] {
       const ref = reference(w, w.credentials[k]);
       return ref.holds(r.kind, r.i, `${PREFIX[r.kind]}read` as Permission) && !ref.holdsTeam(resourceOf(w, r.kind, r.i).team, 'iam:manage');
     });
+  // Few requests: each time the OWNER's or an ADMIN's credential managing the most teams not yet covered.
   const chosen: number[] = [];
-  for (const t of new Set(resourcesOf(w).map((r) => resourceOf(w, r.kind, r.i).team))) {
-    if (chosen.some((k) => manages(k, t))) continue;
-    const k = w.credentials.findIndex(
-      (c, k) => usable(k) && !c.scopes && ['OWNER', 'ADMIN'].includes(membershipRole(w, c.subject, t) ?? ''),
+  const uncovered = new Set(resourcesOf(w).map((r) => resourceOf(w, r.kind, r.i).team));
+  for (;;) {
+    const candidates = w.credentials.flatMap((c, k) =>
+      usable(k) && !c.scopes && [...uncovered].some((t) => ['OWNER', 'ADMIN'].includes(membershipRole(w, c.subject, t) ?? ''))
+        ? [{ k, covers: [...uncovered].filter((t) => manages(k, t)) }]
+        : [],
     );
-    if (k >= 0) chosen.push(k);
+    if (!candidates.length) break;
+    const best = candidates.reduce((a, b) => (b.covers.length > a.covers.length ? b : a));
+    chosen.push(best.k);
+    for (const t of best.covers) uncovered.delete(t);
   }
   if (!chosen.some(refusedSomewhere)) {
     const k = range(w.credentials.length).find(refusedSomewhere);
