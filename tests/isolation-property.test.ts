@@ -27,6 +27,7 @@ import {
   sameSubject,
   type IamWorld,
   type Kind,
+  type Subject,
 } from './support/iam-world.js';
 
 /**
@@ -768,6 +769,24 @@ function tallyCollaborators(w: World, checked: Set<number>) {
   for (const kind of sources) coverage[`worlds listing a ${kind} collaborator`]++;
   if (lists.some((l) => l.list.some((who) => who.subject.type === 'SA'))) coverage['worlds listing a service-account collaborator']++;
   if (lists.some((l) => l.omitted > 0)) coverage['worlds listing a resource with a path granting nothing on it (left out)']++;
+  // Platform-wide access covers every resource alike and is not listed.
+  const platformWide = (kind: Kind) => (subject: Subject) =>
+    isAdmin(w, subject) ||
+    w.bindings.some(
+      (b) => b.scope === 'PLATFORM' && sameSubject(b.subject, subject) && bindingPerms(w, b).some((p) => p.startsWith(PREFIX[kind])),
+    );
+  const subjects: Subject[] = [
+    ...range(w.users.length).map((index) => ({ type: 'USER' as const, index })),
+    ...range(w.serviceAccounts.length).map((index) => ({ type: 'SA' as const, index })),
+  ];
+  if (
+    resourcesOf(w).some(
+      (r, k) =>
+        checked.has(k) &&
+        subjects.some((s) => platformWide(r.kind)(s) && !collaboratorsOf(w, r.kind, r.i).list.some((who) => sameSubject(who.subject, s))),
+    )
+  )
+    coverage['worlds listing a resource someone reaches only platform-wide (not listed)']++;
   // A team's role bound on one app carries app:grant, which a grant on one resource never passes on.
   if (
     resourcesOf(w).some(
@@ -817,6 +836,7 @@ const coverage = {
   'worlds listing a service-account collaborator': 0,
   'worlds listing a resource with a path granting nothing on it (left out)': 0,
   'worlds listing an app bound a role carrying app:grant (not passed on)': 0,
+  'worlds listing a resource someone reaches only platform-wide (not listed)': 0,
   // Each mutation, allowed and refused both ways.
   ...(Object.fromEntries(MUTATION_KINDS.flatMap((k) => [`${k} OK`, `${k} FORBIDDEN`, `${k} NOT_FOUND`]).map((k) => [k, 0])) as Record<
     `${MutationKind} ${Outcome}`,
