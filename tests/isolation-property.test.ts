@@ -12,6 +12,7 @@ import {
   bindingPerms,
   buildIamWorld,
   byName,
+  collaboratorsOf,
   describeIamWorld,
   everything,
   gid,
@@ -19,12 +20,14 @@ import {
   insertWorld,
   isAdmin,
   ix,
+  membershipRole,
   range,
   reference,
   resourceOf,
   sameSubject,
   type IamWorld,
   type Kind,
+  type Subject,
 } from './support/iam-world.js';
 
 /**
@@ -47,6 +50,10 @@ import {
  * createNodePool; each expecting success, FORBIDDEN (readable, permission missing; exact message)
  * or NOT_FOUND (not readable). They run after the reads (creations show in lists); grants, which
  * change who reads an app, run last, one at a time, and are recorded in the model as they succeed.
+ * With the reads, one request asks for `collaborators` of every bucket, app and cluster (issue 9,
+ * 1.2), for an OWNER or ADMIN of each team owning some and for one credential reading a resource
+ * without iam:manage in its team: each gets exactly the list `collaboratorsOf` computes from the
+ * world (subjects, permissions, sources), FORBIDDEN or NOT_FOUND.
  *
  * Replaying a failure: the failure message prints the shrunk world, what disagreed, and
  * fast-check's seed and path, e.g.
@@ -630,6 +637,168 @@ async function checkMutations(w: World, index: number, grants: boolean): Promise
   return problems.map((p) => `${c.label}: ${p}`);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Collaborators: who holds what on each bucket, app and cluster, as the reference computes it.
+// ---------------------------------------------------------------------------------------------
+
+/** Every bucket, app and cluster of the world (as in `everything`, without teams). */
+const resourcesOf = (w: World) => everything(w).filter((r) => r.kind !== 'TEAM') as { kind: Kind; i: number; id: string }[];
+
+/** One request for the collaborators of every resource of the world: the same text for every credential. */
+function collaboratorsQuery(w: World): string {
+  return `query Collaborators {
+    nodes(ids: [${resourcesOf(w)
+      .map((r) => `"${r.id}"`)
+      .join(', ')}]) { id
+      ... on Bucket { collaborators { ...Who } }
+      ... on App { collaborators { ...Who } }
+      ... on Cluster { collaborators { ...Who } } }
+  }
+  fragment Who on Collaborator { user { email } serviceAccount { name } permissions sources { kind role teamSlug permissions } }`;
+}
+
+/**
+ * Who checks `collaborators`: for the teams owning resources, unscoped credentials of their OWNER
+ * or an ADMIN (as few as cover them all), and one credential that reads a resource without
+ * holding iam:manage in its team, when none chosen does. Each checks every resource of the world
+ * (listed, FORBIDDEN or NOT_FOUND).
+ */
+function collaboratorCheckers(w: World): number[] {
+  const usable = (k: number) => !reference(w, w.credentials[k]).refused;
+  const manages = (k: number, t: number) => reference(w, w.credentials[k]).holdsTeam(t, 'iam:manage');
+  const refusedSomewhere = (k: number) =>
+    usable(k) &&
+    resourcesOf(w).some((r) => {
+      const ref = reference(w, w.credentials[k]);
+      return ref.holds(r.kind, r.i, `${PREFIX[r.kind]}read` as Permission) && !ref.holdsTeam(resourceOf(w, r.kind, r.i).team, 'iam:manage');
+    });
+  // Few requests: each time the OWNER's or an ADMIN's credential managing the most teams not yet covered.
+  const chosen: number[] = [];
+  const uncovered = new Set(resourcesOf(w).map((r) => resourceOf(w, r.kind, r.i).team));
+  for (;;) {
+    const candidates = w.credentials.flatMap((c, k) =>
+      usable(k) && !c.scopes && [...uncovered].some((t) => ['OWNER', 'ADMIN'].includes(membershipRole(w, c.subject, t) ?? ''))
+        ? [{ k, covers: [...uncovered].filter((t) => manages(k, t)) }]
+        : [],
+    );
+    if (!candidates.length) break;
+    const best = candidates.reduce((a, b) => (b.covers.length > a.covers.length ? b : a));
+    chosen.push(best.k);
+    for (const t of best.covers) uncovered.delete(t);
+  }
+  if (!chosen.some(refusedSomewhere)) {
+    const k = range(w.credentials.length).find(refusedSomewhere);
+    if (k !== undefined) chosen.push(k);
+  }
+  return chosen;
+}
+
+type Source = { kind: string; role: string | null; teamSlug: string | null; permissions: string[] };
+/** Sources in a fixed order: the API returns them in the order its paths' rows come, which the check does not fix. */
+const sortSources = (list: Source[]) => [...list].sort((a, b) => (show(a) < show(b) ? -1 : show(a) > show(b) ? 1 : 0));
+
+/** What the collaborators query must answer for the credential: data (sources sorted) and the exact set of errors. */
+function expectedCollaborators(w: World, c: World['credentials'][number]) {
+  const ref = reference(w, c);
+  const errors: Err[] = [];
+  const nodes = resourcesOf(w).map((r, k) => {
+    if (!ref.holds(r.kind, r.i, `${PREFIX[r.kind]}read` as Permission)) {
+      errors.push({ message: `Node ${r.id} not found.`, path: ['nodes', k], code: 'NOT_FOUND' });
+      return null;
+    }
+    // Declared on the field: iam:manage in the resource's team (a team permission, never granted on one resource).
+    if (!ref.holdsTeam(resourceOf(w, r.kind, r.i).team, 'iam:manage')) {
+      // The field is non-null: the error nulls the node.
+      errors.push({
+        message: 'You need the iam:manage permission to see who has access.',
+        path: ['nodes', k, 'collaborators'],
+        code: 'FORBIDDEN',
+      });
+      return null;
+    }
+    return {
+      id: r.id,
+      collaborators: collaboratorsOf(w, r.kind, r.i).list.map((who) => ({
+        user: who.subject.type === 'USER' ? { email: who.name } : null,
+        serviceAccount: who.subject.type === 'SA' ? { name: who.name } : null,
+        permissions: who.permissions,
+        sources: sortSources(who.sources),
+      })),
+    };
+  });
+  return { data: { nodes }, errors };
+}
+
+/** Checks the collaborators query for one credential; returns the disagreements. */
+async function checkCollaborators(w: World, query: string, index: number, listed: Set<number>): Promise<string[]> {
+  const c = w.credentials[index];
+  const problems: string[] = [];
+  const r = await server.gql(query, {}, c.secret);
+  if (r.status !== 200) problems.push(`collaborators query: HTTP ${r.status}: ${show(r.body)}`);
+  const expected = expectedCollaborators(w, c);
+  const nodes = ((r.body.data?.nodes ?? []) as ({ collaborators?: { sources: Source[] }[] } | null)[]).map((n) =>
+    n?.collaborators ? { ...n, collaborators: n.collaborators.map((who) => ({ ...who, sources: sortSources(who.sources) })) } : n,
+  );
+  resourcesOf(w).forEach((res, k) => {
+    const want = expected.data.nodes[k];
+    if (want) listed.add(k);
+    coverage[
+      want
+        ? 'collaborators listed'
+        : expected.errors.some((e) => show(e.path) === show(['nodes', k, 'collaborators']))
+          ? 'collaborators FORBIDDEN'
+          : 'collaborators NOT_FOUND'
+    ]++;
+    if (!isDeepStrictEqual(nodes[k], want))
+      problems.push(`collaborators of ${resourceOf(w, res.kind, res.i).name}: expected ${show(want)}, got ${show(nodes[k])}`);
+  });
+  const wantKeys = new Set(expected.errors.map(show));
+  const got = errorsOf(r);
+  const gotKeys = new Set(got.map(show));
+  for (const e of expected.errors) if (!gotKeys.has(show(e))) problems.push(`collaborators query: missing error ${show(e)}`);
+  for (const e of got) if (!wantKeys.has(show(e))) problems.push(`collaborators query: unexpected error ${show(e)}`);
+  return problems.map((p) => `${c.label}: ${p}`);
+}
+
+/** Counts, once per world, the kinds of path the checked collaborators lists showed (the reference's view). */
+function tallyCollaborators(w: World, checked: Set<number>) {
+  const lists = resourcesOf(w)
+    .filter((_, k) => checked.has(k))
+    .map((r) => collaboratorsOf(w, r.kind, r.i));
+  const sources = new Set(lists.flatMap((l) => l.list.flatMap((who) => who.sources.map((s) => s.kind))));
+  for (const kind of sources) coverage[`worlds listing a ${kind} collaborator`]++;
+  if (lists.some((l) => l.list.some((who) => who.subject.type === 'SA'))) coverage['worlds listing a service-account collaborator']++;
+  if (lists.some((l) => l.omitted > 0)) coverage['worlds listing a resource with a path granting nothing on it (left out)']++;
+  // Platform-wide access covers every resource alike and is not listed.
+  const platformWide = (kind: Kind) => (subject: Subject) =>
+    isAdmin(w, subject) ||
+    w.bindings.some(
+      (b) => b.scope === 'PLATFORM' && sameSubject(b.subject, subject) && bindingPerms(w, b).some((p) => p.startsWith(PREFIX[kind])),
+    );
+  const subjects: Subject[] = [
+    ...range(w.users.length).map((index) => ({ type: 'USER' as const, index })),
+    ...range(w.serviceAccounts.length).map((index) => ({ type: 'SA' as const, index })),
+  ];
+  if (
+    resourcesOf(w).some(
+      (r, k) =>
+        checked.has(k) &&
+        subjects.some((s) => platformWide(r.kind)(s) && !collaboratorsOf(w, r.kind, r.i).list.some((who) => sameSubject(who.subject, s))),
+    )
+  )
+    coverage['worlds listing a resource someone reaches only platform-wide (not listed)']++;
+  // A team's role bound on one app carries app:grant, which a grant on one resource never passes on.
+  if (
+    resourcesOf(w).some(
+      (r, k) =>
+        checked.has(k) &&
+        r.kind === 'APP' &&
+        w.bindings.some((b) => b.scope === 'APP' && b.target === r.i && bindingPerms(w, b).includes('app:grant')),
+    )
+  )
+    coverage['worlds listing an app bound a role carrying app:grant (not passed on)']++;
+}
+
 let worlds = 0;
 
 /**
@@ -656,6 +825,18 @@ const coverage = {
   'mutation FORBIDDEN': 0,
   'mutation NOT_FOUND': 0,
   'mutation refused': 0,
+  'collaborators listed': 0,
+  'collaborators FORBIDDEN': 0,
+  'collaborators NOT_FOUND': 0,
+  'worlds listing a TEAM_ROLE collaborator': 0,
+  'worlds listing a TEAM_BINDING collaborator': 0,
+  'worlds listing a RESOURCE_BINDING collaborator': 0,
+  'worlds listing a ACL collaborator': 0,
+  'worlds listing a GRANTED_TEAM collaborator': 0,
+  'worlds listing a service-account collaborator': 0,
+  'worlds listing a resource with a path granting nothing on it (left out)': 0,
+  'worlds listing an app bound a role carrying app:grant (not passed on)': 0,
+  'worlds listing a resource someone reaches only platform-wide (not listed)': 0,
   // Each mutation, allowed and refused both ways.
   ...(Object.fromEntries(MUTATION_KINDS.flatMap((k) => [`${k} OK`, `${k} FORBIDDEN`, `${k} NOT_FOUND`]).map((k) => [k, 0])) as Record<
     `${MutationKind} ${Outcome}`,
@@ -722,9 +903,16 @@ async function checkWorld(raw: RawWorld): Promise<void> {
   const query = readQuery(w);
   const described = describeWorld(w);
   const problems: string[] = [];
-  // Credentials are checked concurrently: first the reads, then the mutations but grants (they create resources,
-  // and change descriptions, settings and states, never who may do what), then the grants one at a time.
-  for (const list of await Promise.all(w.credentials.map((_, i) => checkCredential(w, query, i)))) problems.push(...list);
+  // Credentials are checked concurrently: first the reads (and collaborators), then the mutations but grants (they
+  // create resources, and change descriptions, settings and states, never who may do what), then the grants one at a time.
+  const collaborators = resourcesOf(w).length ? collaboratorsQuery(w) : null;
+  const listed = new Set<number>();
+  for (const list of await Promise.all([
+    ...w.credentials.map((_, i) => checkCredential(w, query, i)),
+    ...(collaborators ? collaboratorCheckers(w).map((i) => checkCollaborators(w, collaborators, i, listed)) : []),
+  ]))
+    problems.push(...list);
+  tallyCollaborators(w, listed);
   for (const list of await Promise.all(w.credentials.map((_, i) => checkMutations(w, i, false)))) problems.push(...list);
   for (const i of range(w.credentials.length)) problems.push(...(await checkMutations(w, i, true)));
   if (problems.length) throw new Error(`The API disagrees with the reference in this world:\n  ${described}\n\n${problems.join('\n')}`);

@@ -157,6 +157,61 @@ function withReads(set: Set<Permission>): Set<Permission> {
   return all;
 }
 
+/** Why a subject has access to a resource, as `collaborators` names it (platform-wide access is not listed). */
+export type CollaboratorSourceKind = 'TEAM_ROLE' | 'TEAM_BINDING' | 'RESOURCE_BINDING' | 'ACL' | 'GRANTED_TEAM';
+
+export interface CollaboratorReference {
+  subject: Subject;
+  /** The user's email or the service account's name (the list is sorted by it). */
+  name: string;
+  permissions: Permission[];
+  sources: { kind: CollaboratorSourceKind; role: string | null; teamSlug: string | null; permissions: Permission[] }[];
+}
+
+/**
+ * The reference for `collaborators` of one resource: every subject holding permissions on it
+ * through its owner team (membership role: TEAM_ROLE; a custom role or single permission bound
+ * in the team: TEAM_BINDING) or through the resource itself (bindings on it, ACL entries on it,
+ * for apps membership in a team it was granted to), each path counted as `onResource` counts it
+ * (only what can be granted on one resource, for paths onto it) with the reads it implies, kept
+ * to the kind's permissions but creating. Platform admins and PLATFORM bindings cover every
+ * resource alike and are not listed; token scopes do not apply (subjects, not credentials).
+ * Subjects holding nothing on the resource are left out; `omitted` counts them.
+ */
+export function collaboratorsOf(w: IamWorld, kind: Kind, i: number): { list: CollaboratorReference[]; omitted: number } {
+  const resource = resourceOf(w, kind, i);
+  const owner = w.teams[resource.team];
+  const onKind = (perms: readonly Permission[]) =>
+    [...withReads(new Set(perms))].filter((p) => p.startsWith(PREFIX[kind]) && p !== `${PREFIX[kind]}create`).sort();
+  const onOne = (perms: readonly Permission[]) => perms.filter((p) => grantableAt(p, kind));
+  const roleName = (b: IamWorld['bindings'][number]) => (b.role === null ? null : `role-${b.role}`); // as insertWorld names them
+  const paths: { subject: Subject; source: CollaboratorReference['sources'][number] }[] = [];
+  const path = (subject: Subject, source: CollaboratorSourceKind, role: string | null, teamSlug: string | null, perms: Permission[]) =>
+    paths.push({ subject, source: { kind: source, role, teamSlug, permissions: onKind(perms) } });
+  for (const [u, m] of owner.members) path({ type: 'USER', index: u }, 'TEAM_ROLE', m.role, owner.slug, [...ROLE_PERMS[m.role]]);
+  for (const b of w.bindings) {
+    if (b.scope === 'TEAM' && b.target === resource.team) path(b.subject, 'TEAM_BINDING', roleName(b), owner.slug, bindingPerms(w, b));
+    if (b.scope === kind && b.target === i) path(b.subject, 'RESOURCE_BINDING', roleName(b), null, onOne(bindingPerms(w, b)));
+  }
+  for (const a of w.acls) if (a.kind === kind && a.target === i) path(a.subject, 'ACL', null, null, onOne([a.permission]));
+  if (kind === 'APP')
+    for (const g of w.apps[i].grantees)
+      for (const [u, m] of w.teams[g].members)
+        path({ type: 'USER', index: u }, 'GRANTED_TEAM', m.role, w.teams[g].slug, onOne([...ROLE_PERMS[m.role]]));
+  const bySubject = new Map<string, CollaboratorReference>();
+  for (const { subject, source } of paths) {
+    const key = `${subject.type}:${subject.index}`;
+    const name = subject.type === 'USER' ? w.users[subject.index].email : w.serviceAccounts[subject.index].name;
+    const entry = bySubject.get(key) ?? { subject, name, permissions: [], sources: [] };
+    if (source.permissions.length) entry.sources.push(source);
+    entry.permissions = [...new Set([...entry.permissions, ...source.permissions])].sort();
+    bySubject.set(key, entry);
+  }
+  const list = [...bySubject.values()].filter((c) => c.permissions.length);
+  const omitted = bySubject.size - list.length;
+  return { list: list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), omitted };
+}
+
 /** The reference: what a credential may do. Token scopes intersect (before implied reads); a suspended user's credentials are refused. */
 export function reference(w: IamWorld, c: IamWorld['credentials'][number]) {
   const narrow = (set: Set<Permission>) => new Set([...set].filter((p) => !c.scopes || c.scopes.includes(p)));
