@@ -5,7 +5,7 @@ import { forbidden, notFound, unauthenticated } from '../graphql/errors.js';
 import { idOf } from '../graphql/relay.js';
 import type { CallerRule, Declaration, PermissionClause, TargetKind, TargetSource } from './declarations.js';
 import type { Permission } from './permissions.js';
-import type { ResourceKind, ResourceRef } from './policy.js';
+import type { Policy, ResourceKind, ResourceRef } from './policy.js';
 
 /** How the guard finds an object of a kind and what the viewer may do to it. */
 export interface TargetType<T = unknown> {
@@ -15,7 +15,7 @@ export interface TargetType<T = unknown> {
   noun: string;
   /** The object if the viewer can read it; null answers NOT_FOUND (what you cannot read does not exist). */
   load(ctx: Context, id: string): Promise<T | null>;
-  permissions(ctx: Context, object: T): Promise<ReadonlySet<Permission>>;
+  permissions(policy: Policy, object: T): Promise<ReadonlySet<Permission>>;
   /** The team the object belongs to (for the audit trail of refusals); null platform-wide. */
   teamOf(object: T): string | null;
 }
@@ -31,7 +31,7 @@ const PLATFORM_TARGET: TargetType<null> = {
   typeName: '',
   noun: 'Platform',
   load: async () => null,
-  permissions: (ctx) => ctx.policy.platformPermissions(),
+  permissions: (policy) => policy.platformPermissions(),
   teamOf: () => null,
 };
 
@@ -115,12 +115,16 @@ export async function evaluate(
     if (clause.when && argAt(args, clause.when) == null) continue;
     const target = await resolveTarget(ctx, clause.on, parent, args);
     const permission = permissionOf(clause, target.object);
-    if ((await target.type.permissions(ctx, target.object)).has(permission)) continue;
-    const error = forbidden(
+    const holds = async (policy: Policy) => (await target.type.permissions(policy, target.object)).has(permission);
+    const refusal =
       target.kind === 'PLATFORM'
         ? `Only platform admins (${permission}) may ${clause.action}.`
-        : `You need the ${permission} permission to ${clause.action}.`,
-    );
+        : `You need the ${permission} permission to ${clause.action}.`;
+    if (await holds(ctx.policy)) {
+      ctx.policy.relyOn(target.type.teamOf(target.object), holds, refusal);
+      continue;
+    }
+    const error = forbidden(refusal);
     if (info.parentType.name === 'Mutation') {
       const id = (target.object as { id?: string } | null)?.id ?? null;
       await recordRefusal(ctx, {
@@ -159,7 +163,7 @@ export function resourceTarget<T extends ResourceRef>(
     typeName,
     noun: typeName,
     load,
-    permissions: (ctx, resource) => ctx.policy.resourcePermissions(kind, resource),
+    permissions: (policy, resource) => policy.resourcePermissions(kind, resource),
     teamOf: (resource) => resource.teamId,
   };
 }
@@ -178,5 +182,5 @@ export function teamScopedTarget<T>(
   load: (ctx: Context, id: string) => Promise<T | null>,
   teamIdOf: (object: T) => string,
 ): TargetType<T> {
-  return { typeName, noun, load, permissions: (ctx, object) => ctx.policy.teamPermissions(teamIdOf(object)), teamOf: teamIdOf };
+  return { typeName, noun, load, permissions: (policy, object) => policy.teamPermissions(teamIdOf(object)), teamOf: teamIdOf };
 }

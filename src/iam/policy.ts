@@ -1,7 +1,7 @@
 import { eq, inArray, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { Subject, Viewer } from '../auth/subject.js';
 import type { Executor } from '../db/client.js';
-import { memberships } from '../db/schema/index.js';
+import { memberships, teams } from '../db/schema/index.js';
 import { forbidden } from '../graphql/errors.js';
 import { effectivePermissions, grantRows, heldThrough, pathsAt, type ResourceKind } from './grant-paths.js';
 import { ALL_PERMISSIONS, grantableAt, implying, withImplied, type Permission } from './permissions.js';
@@ -45,8 +45,16 @@ interface TeamGrants {
  * questions are answered from memory, so authorization adds a constant number of statements to a
  * request whatever the number of objects, teams or ACL entries.
  */
+/** A check a request relied on, to make again inside its transaction (`stillHolds`). */
+interface Reliance {
+  teamId: string | null;
+  holds: (policy: Policy) => Promise<boolean>;
+  refusal: string;
+}
+
 export class Policy {
   private teamGrants?: Promise<TeamGrants>;
+  private readonly relied: Reliance[] = [];
   private readonly resourceGrants = new Map<ResourceKind, Promise<Map<string, Set<Permission>>>>();
 
   constructor(
@@ -147,6 +155,26 @@ export class Policy {
   /** Throws FORBIDDEN unless the viewer holds the permission in the team. */
   async require(teamId: string, permission: Permission, action: string): Promise<void> {
     if (!(await this.can(teamId, permission))) throw forbidden(`You need the ${permission} permission to ${action}.`);
+  }
+
+  /** Records a check the request passed (the guard records every declared clause), for `stillHolds`. */
+  relyOn(teamId: string | null, holds: (policy: Policy) => Promise<boolean>, refusal: string): void {
+    this.relied.push({ teamId, holds, refusal });
+  }
+
+  /**
+   * Makes the request's recorded checks again inside its transaction, under the row locks of their
+   * teams in share mode. Mutations that set up a grant path (a binding, an ACL entry, an app grant,
+   * a token for a service account, an invitation) call it: their checks ran before the transaction,
+   * so a removal of their actor committing in between would miss what they create. Departures lock
+   * the team exclusively (teams/departure.ts): either the grant commits first and the departure ends
+   * it, or the grant waits and finds its actor gone (FORBIDDEN).
+   */
+  async stillHolds(tx: Executor): Promise<void> {
+    const teamIds = [...new Set(this.relied.flatMap((r) => (r.teamId ? [r.teamId] : [])))].sort();
+    if (teamIds.length) await tx.select({ id: teams.id }).from(teams).where(inArray(teams.id, teamIds)).orderBy(teams.id).for('share');
+    const now = new Policy(tx, this.viewer);
+    for (const reliance of this.relied) if (!(await reliance.holds(now))) throw forbidden(reliance.refusal);
   }
 
   /** The raw permissions that give `permission` (itself or one implying it) and that the credential may use. */

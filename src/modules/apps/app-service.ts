@@ -26,7 +26,6 @@ import { fields, parseInput } from '../../graphql/validation.js';
 import { audited } from '../events/audit.js';
 import { clusterForPlacement } from '../clusters/service.js';
 import { lockTeam } from '../teams/team-service.js';
-import { stillHolding } from '../teams/departure.js';
 import { declaredApp, lockApp } from './access.js';
 import type { AppRow } from './types.js';
 
@@ -211,7 +210,7 @@ export async function grantAppAccess(ctx: Context, appId: string, teamId: string
   // Read before the transaction: on PGlite's one connection a read outside it would wait forever.
   const carried = [...(await ctx.policy.resourcePermissions('APP', app))].filter((p) => grantableAt(p, 'APP')).sort();
   return audited(ctx, 'app.grant', async (tx) => {
-    await stillHolding(tx, ctx.viewer, app.teamId, 'app:grant', 'grant access to this app');
+    await ctx.policy.stillHolds(tx);
     const [team] = await tx.select({ id: teams.id, slug: teams.slug }).from(teams).where(eq(teams.id, teamId));
     if (!team) throw notFound('Team');
     if (team.id === app.teamId)

@@ -79,7 +79,7 @@ import {
 registerNodeType('App', (ctx, id) => ctx.loaders.get(appById).load(id));
 const appTarget = resourceTarget('APP', 'App', (ctx, id) => ctx.loaders.get(appById).load(id));
 registerTarget('APP', appTarget);
-registerTarget<AppRow>('APP_TEAM', { ...appTarget, permissions: (ctx, app) => ctx.policy.teamPermissions(app.teamId) });
+registerTarget<AppRow>('APP_TEAM', { ...appTarget, permissions: (policy, app) => policy.teamPermissions(app.teamId) });
 registerNodeType('Deploy', (ctx, id) => ctx.loaders.get(deployById).load(id));
 
 const appIdOf = (id: string) => idOf('App', id, 'appId');

@@ -29,7 +29,7 @@ registerTarget<NodePoolRow>('NODE_POOL', {
   typeName: 'NodePool',
   noun: 'NodePool',
   load: (ctx, id) => ctx.loaders.get(nodePoolById).load(id),
-  permissions: (ctx, pool) => ctx.policy.resourcePermissions('CLUSTER', { id: pool.clusterId, teamId: pool.teamId }),
+  permissions: (policy, pool) => policy.resourcePermissions('CLUSTER', { id: pool.clusterId, teamId: pool.teamId }),
   teamOf: (pool) => pool.teamId,
 });
 

@@ -7,7 +7,7 @@ import { UserErrorCode, UserErrors, type UserError } from '../../graphql/user-er
 import { grantableAt, isPermission, type Permission } from '../../iam/permissions.js';
 import { heldBy, type ResourceKind } from '../../iam/policy.js';
 import { audited } from '../events/audit.js';
-import { stillHolding } from '../teams/departure.js';
+import { managesIam } from './grants.js';
 import { subjectFacts } from './policies.js';
 import { RESOURCE_NODE_TYPE, readableResource } from './resources.js';
 
@@ -63,7 +63,7 @@ async function checkItems(
     resources.map(async (resource, i) =>
       resource
         ? {
-            manage: await ctx.policy.can(resource.teamId, 'iam:manage'),
+            manage: await managesIam(ctx, resource.teamId, 'You need the iam:manage permission in the resource’s team to grant it.'),
             held: await ctx.policy.resourcePermissions(items[i].resourceType, resource),
           }
         : null,
@@ -118,7 +118,7 @@ export async function createAclEntries(ctx: Context, subject: Subject, items: Ac
 
 function grantItems(ctx: Context, subject: Subject, items: AclItem[], teamIds: string[]) {
   return audited(ctx, 'iam.acl.create', async (tx) => {
-    for (const teamId of [...new Set(teamIds)].sort()) await stillHolding(tx, ctx.viewer, teamId, 'iam:manage', 'grant these entries');
+    await ctx.policy.stillHolds(tx);
     const existing = await existingEntries(tx, subject, items);
     const taken = items.flatMap((item, i) =>
       existing[i]

@@ -3,7 +3,7 @@ import type { Context, Subject } from '../../graphql/context.js';
 import { forbidden } from '../../graphql/errors.js';
 import { isPermission, type GrantScope, type Permission } from '../../iam/permissions.js';
 import { GRANT_PATHS, grantRows } from '../../iam/grant-paths.js';
-import type { ResourceKind } from '../../iam/policy.js';
+import type { Policy, ResourceKind } from '../../iam/policy.js';
 
 /** A scope: the platform, a team, or one resource (owned by `teamId`). */
 export interface ScopeRef {
@@ -52,6 +52,14 @@ export async function requireHoldsAll(ctx: Context, grants: Grant[], action: str
  * in its team, or on the platform for what is platform-wide.
  */
 export async function requireIamManage(ctx: Context, where: { teamId: string | null }, action: string): Promise<void> {
-  const allowed = where.teamId ? await ctx.policy.can(where.teamId, 'iam:manage') : await ctx.policy.canOnPlatform('iam:manage');
-  if (!allowed) throw forbidden(`You need the iam:manage permission ${where.teamId ? 'in the team' : 'on the platform'} to ${action}.`);
+  const refusal = `You need the iam:manage permission ${where.teamId ? 'in the team' : 'on the platform'} to ${action}.`;
+  if (!(await managesIam(ctx, where.teamId, refusal))) throw forbidden(refusal);
+}
+
+/** Whether the viewer holds iam:manage in the team (or platform-wide); the request relies on it (Policy.stillHolds). */
+export async function managesIam(ctx: Context, teamId: string | null, refusal: string): Promise<boolean> {
+  const holds = (policy: Policy) => (teamId ? policy.can(teamId, 'iam:manage') : policy.canOnPlatform('iam:manage'));
+  const held = await holds(ctx.policy);
+  if (held) ctx.policy.relyOn(teamId, holds, refusal);
+  return held;
 }

@@ -10,7 +10,6 @@ import { PERMISSIONS, builtInRoleById, grantableAt, isPermission, type GrantScop
 import { heldBy, roleOfBinding } from '../../iam/policy.js';
 import { audited } from '../events/audit.js';
 import { readableTeam } from '../teams/team-service.js';
-import { stillHolding } from '../teams/departure.js';
 import { requireHoldsAll, requireIamManage, type ScopeRef } from './grants.js';
 import { RESOURCE_NODE_TYPE, readableResource } from './resources.js';
 import { BUILT_IN_VIEWS, viewOfRole, type RoleView } from './roles.js';
@@ -182,7 +181,7 @@ export async function setIamPolicy(
   await requireHoldsAll(ctx, [{ ...scope, permissions: [...new Set(granted)] }], 'grant this');
 
   return audited(ctx, 'iam.policy.set', async (tx) => {
-    if (scope.teamId) await stillHolding(tx, ctx.viewer, scope.teamId, 'iam:manage', 'change IAM policies here');
+    await ctx.policy.stillHolds(tx);
     const mine = and(heldBy(roleBindings, subject), atScope(scope));
     if (changes.delete.roles.length || changes.delete.permissions.length)
       await tx

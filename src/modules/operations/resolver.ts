@@ -37,8 +37,8 @@ registerTarget<OperationRow>('OPERATION', {
   typeName: 'Operation',
   noun: 'Operation',
   load: (ctx, id) => ctx.loaders.get(operationById).load(id),
-  permissions: (ctx, operation) =>
-    ctx.policy.resourcePermissions(operation.resourceType as ResourceKind, { id: operation.resourceId, teamId: operation.teamId }),
+  permissions: (policy, operation) =>
+    policy.resourcePermissions(operation.resourceType as ResourceKind, { id: operation.resourceId, teamId: operation.teamId }),
   teamOf: (operation) => operation.teamId,
 });
 

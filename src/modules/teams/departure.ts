@@ -1,9 +1,6 @@
 import { and, eq, gt, inArray, isNotNull, isNull, not, or, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../../db/client.js';
-import { aclEntries, apiTokens, appGrants, invitations, memberships, roleBindings, roles, teams } from '../../db/schema/index.js';
-import type { Viewer } from '../../auth/subject.js';
-import { forbidden } from '../../graphql/errors.js';
-import { Policy } from '../../iam/policy.js';
+import { aclEntries, apiTokens, appGrants, invitations, memberships, roleBindings, roles } from '../../db/schema/index.js';
 import { lockTeam } from './team-service.js';
 import { toGlobalId } from '../../graphql/relay.js';
 import { TEAM_ROLE_PERMISSIONS, type Permission, type TeamRoleName } from '../../iam/permissions.js';
@@ -40,7 +37,7 @@ const notExpired = (column: typeof invitations.expiresAt | typeof apiTokens.expi
  */
 export async function endPathsSetUpBy(tx: Tx, userId: string, teamId: string, within?: ReadonlySet<Permission>): Promise<EndedPaths> {
   // Exclusive: a grant being set up in the team meanwhile either commits first (and is ended
-  // below) or waits and then finds its actor gone (stillHolding).
+  // below) or waits and then finds its actor gone (Policy.stillHolds).
   await lockTeam(tx, teamId);
   const lacks = (p: Permission) => !within || !within.has(p);
   const exceeding = (permissions: SQL) => (within ? not(sql`${permissions} <@ ${textArray(within)}`) : undefined);
@@ -127,18 +124,6 @@ export async function endPathsSetUpBy(tx: Tx, userId: string, teamId: string, wi
     apiTokens: tokens.length,
     appGrants: grants.length,
   };
-}
-
-/**
- * A mutation that sets up a grant path (a binding, an ACL entry, an app grant, a token for a
- * service account, an invitation) checks its permission before its transaction. So that a removal
- * of its actor committing in between cannot miss what it creates, it takes the team's row lock in
- * share mode (departures take it exclusively, in endPathsSetUpBy) and checks again, in its own
- * transaction, that the actor still holds the permission there.
- */
-export async function stillHolding(tx: Tx, viewer: Viewer | null, teamId: string, permission: Permission, action: string): Promise<void> {
-  await tx.select({ id: teams.id }).from(teams).where(eq(teams.id, teamId)).for('share');
-  if (!(await new Policy(tx, viewer).can(teamId, permission))) throw forbidden(`You need the ${permission} permission to ${action}.`);
 }
 
 /** Ends the paths a user set up in every team they are a member of (account deletion); by team global ID, for the audit event. */

@@ -12,7 +12,7 @@ import { UserErrorCode, userError } from '../../graphql/user-errors.js';
 import { fields, parseInput } from '../../graphql/validation.js';
 import { TEAM_ROLE_PERMISSIONS, type Permission, type TeamRoleName } from '../../iam/permissions.js';
 import { audited } from '../events/audit.js';
-import { endPathsSetUpBy, stillHolding } from './departure.js';
+import { endPathsSetUpBy } from './departure.js';
 import { invitationById, membershipById, viewerMembershipByTeam } from './loaders.js';
 import { lockTeam, lockTeamOwner } from './team-service.js';
 import type { InvitationRow, MembershipRow, TeamRow } from './types.js';
@@ -90,7 +90,7 @@ export async function inviteMember(
   try {
     return await audited(ctx, 'team.invitation.create', async (tx) => {
       const team = await ensureSeat(tx, teamId);
-      await stillHolding(tx, ctx.viewer, teamId, 'team:members:manage', 'manage this team’s members');
+      await ctx.policy.stillHolds(tx);
       const [member] = await tx
         .select({ id: memberships.id })
         .from(memberships)

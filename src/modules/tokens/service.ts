@@ -12,7 +12,6 @@ import { audited } from '../events/audit.js';
 import { grantsOf, requireHoldsAll } from '../iam/grants.js';
 import { serviceAccountById } from '../iam/loaders.js';
 import { guarded } from '../../iam/guard.js';
-import { stillHolding } from '../teams/departure.js';
 import { manageableApiTokenById, ownSessionById } from './loaders.js';
 import type { ApiTokenRow, SessionRow } from './types.js';
 
@@ -51,7 +50,7 @@ export async function createApiToken(
     );
   const secret = newSecret('apiToken');
   return audited(ctx, account ? 'team.serviceAccount.token.create' : 'user.token.create', async (tx) => {
-    if (account) await stillHolding(tx, ctx.viewer, account.teamId, 'iam:manage', 'create tokens for this service account');
+    await ctx.policy.stillHolds(tx);
     const [clash] = await tx
       .select({ id: apiTokens.id })
       .from(apiTokens)
