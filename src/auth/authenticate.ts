@@ -3,17 +3,20 @@ import type { Db } from '../db/client.js';
 import { apiTokens, serviceAccounts, sessions, users } from '../db/schema/index.js';
 import { outsideStatementScope } from '../db/statements.js';
 import type { Viewer } from '../graphql/context.js';
+import { grantsJsonOf, parseGrantsJson } from '../iam/grant-paths.js';
+import type { HeldGrant } from '../iam/policy.js';
 import { isPermission } from '../iam/permissions.js';
 import type { Logger } from '../logger.js';
 import { hashSecret, secretKind } from './secrets.js';
 
-export type Authentication = { viewer: Viewer | null; failure: string | null };
+/** Who is calling, what they held when the request began (their grant rows), or why their token was refused. */
+export type Authentication = { viewer: Viewer | null; grants?: HeldGrant[]; failure: string | null };
 
 const REFUSED = 'The token is invalid, expired or revoked, or its user is suspended; log in again or use another token.';
 // Last-used times are bookkeeping: written at most once a minute per credential, after the response.
 const TOUCH_INTERVAL_MS = 60_000;
 
-/** Resolves `Authorization: Bearer <token>` to a viewer with one statement. */
+/** Resolves `Authorization: Bearer <token>` to a viewer and their grants with one statement. */
 export async function authenticate(db: Db, header: string | undefined, logger: Logger): Promise<Authentication> {
   if (!header) return { viewer: null, failure: null };
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -25,7 +28,7 @@ export async function authenticate(db: Db, header: string | undefined, logger: L
 
   if (kind === 'session') {
     const [row] = await db
-      .select({ user: users, session: sessions })
+      .select({ user: users, session: sessions, grants: grantsJsonOf(db, { userId: users.id }) })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
       .where(and(eq(sessions.tokenHash, hash), isNull(sessions.endedAt), gt(sessions.expiresAt, now), eq(users.status, 'ACTIVE')));
@@ -42,6 +45,7 @@ export async function authenticate(db: Db, header: string | undefined, logger: L
         credentialId: row.session.id,
         scopes: null,
       },
+      grants: parseGrantsJson(row.grants),
       failure: null,
     };
   }
@@ -49,7 +53,12 @@ export async function authenticate(db: Db, header: string | undefined, logger: L
   if (kind === 'apiToken') {
     // A user's token works while the user is active; a service account's while the account exists.
     const [row] = await db
-      .select({ user: users, serviceAccount: serviceAccounts, token: apiTokens })
+      .select({
+        user: users,
+        serviceAccount: serviceAccounts,
+        token: apiTokens,
+        grants: grantsJsonOf(db, { userId: apiTokens.userId, serviceAccountId: apiTokens.serviceAccountId }),
+      })
       .from(apiTokens)
       .leftJoin(users, eq(users.id, apiTokens.userId))
       .leftJoin(serviceAccounts, eq(serviceAccounts.id, apiTokens.serviceAccountId))
@@ -74,6 +83,7 @@ export async function authenticate(db: Db, header: string | undefined, logger: L
       : { type: 'SERVICE_ACCOUNT' as const, id: row.serviceAccount!.id };
     return {
       viewer: { subject, user: row.user, serviceAccount: row.serviceAccount, via: 'API_TOKEN', credentialId: row.token.id, scopes },
+      grants: parseGrantsJson(row.grants),
       failure: null,
     };
   }

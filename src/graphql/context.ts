@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Database, Db } from '../db/client.js';
 import type { StatementScope } from '../db/statements.js';
 import type { Viewer } from '../auth/subject.js';
+import type { Authentication } from '../auth/authenticate.js';
 import { Policy } from '../iam/policy.js';
 import type { Logger } from '../logger.js';
 import type { Mail } from '../mail/mail.js';
@@ -29,13 +30,14 @@ export class Context {
   readonly db: Db;
   readonly loaders: LoaderRegistry;
   readonly policy: Policy;
+  readonly viewer: Viewer | null;
+  /** Why the presented token was refused, when it was. */
+  readonly authFailure: string | null;
 
   constructor(
     readonly app: AppServices,
     readonly requestId: string,
-    readonly viewer: Viewer | null,
-    /** Why the presented token was refused, when it was. */
-    readonly authFailure: string | null,
+    auth: Authentication,
     readonly client: { ip: string; userAgent: string },
     /** Counts the request's SQL statements. */
     readonly statementScope: StatementScope = { count: 0 },
@@ -46,7 +48,9 @@ export class Context {
     readonly renew?: () => Promise<Context>,
   ) {
     this.db = app.database.db;
+    this.viewer = auth.viewer;
+    this.authFailure = auth.failure;
     this.loaders = new LoaderRegistry(this);
-    this.policy = new Policy(this.db, viewer);
+    this.policy = new Policy(this.db, auth.viewer, auth.grants);
   }
 }

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { GraphQLObjectType, GraphQLSchema, isObjectType } from 'graphql';
+import { GraphQLObjectType, GraphQLSchema, defaultFieldResolver, isObjectType } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { deny, shield } from 'graphql-shield';
 import type { IMiddleware } from 'graphql-middleware';
@@ -25,6 +25,7 @@ import { AuditEventResolver, TeamEventSubscriptionResolver, TeamEventsResolver, 
 import { InvitationResolver, MembershipResolver, TeamResolver } from '../modules/teams/resolver.js';
 import { ApiTokenResolver, SessionResolver } from '../modules/tokens/resolver.js';
 import { UserResolver } from '../modules/users/resolver.js';
+import type { Context } from './context.js';
 import { ClientError } from './errors.js';
 import { NodeResolver } from './node-resolver.js';
 import { Node, toGlobalId } from './relay.js';
@@ -175,6 +176,23 @@ function applyRules(schema: GraphQLSchema): GraphQLSchema {
   return applyMiddleware(schema, subset);
 }
 
+/**
+ * After each mutation, the viewer's grants are loaded again before its payload is read: the
+ * request began with the grants of its credential, and the mutation may have changed them (a
+ * team created, an invitation accepted, a role removed).
+ */
+function reloadGrantsAfterMutations(schema: GraphQLSchema): GraphQLSchema {
+  for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
+    const resolve = field.resolve ?? defaultFieldResolver;
+    field.resolve = async (source, args, ctx: Context, info) => {
+      const result = await resolve(source, args, ctx, info);
+      await ctx.policy.reload();
+      return result;
+    };
+  }
+  return schema;
+}
+
 export async function buildGraphqlSchema(): Promise<GraphQLSchema> {
-  return applyRules(await buildBareSchema());
+  return reloadGrantsAfterMutations(applyRules(await buildBareSchema()));
 }

@@ -88,7 +88,7 @@ export async function startServer(services: AppServices): Promise<RunningServer>
       logger.error({ err: error, requestId }, 'authentication failed unexpectedly');
       throw new GraphQLError(INTERNAL_MESSAGE, { extensions: { code: 'INTERNAL_SERVER_ERROR', requestId, http: { status: 503 } } });
     }
-    return new Context(services, requestId, auth.viewer, auth.failure, client, scope, () => contextFor(authorization, requestId, client));
+    return new Context(services, requestId, auth, client, scope, () => contextFor(authorization, requestId, client));
   };
 
   // Subscriptions over graphql-ws on the same path; the bearer token comes in connectionParams.

@@ -6,8 +6,9 @@ import { TEAM_ROLE_PERMISSIONS, grantableAt, isPermission, withImplied, type Per
 
 /**
  * Every way a subject can hold a permission, described once. The per-request grant sets
- * (policy.ts), the SQL visibility filters (policy.ts) and the `collaborators` view
- * (modules/iam/collaborators.ts) are all built from this table, so they cannot drift apart.
+ * (selected with the credential, `grantsJsonOf`; policy.ts derives the SQL visibility filters from
+ * them) and the `collaborators` view (modules/iam/collaborators.ts) are all built from this table,
+ * so they cannot drift apart.
  *
  * A platform ADMIN holds every permission everywhere; that comes with the authenticated user
  * (`users.platform_role`), not from a table, and the policy answers it before asking any path.
@@ -240,29 +241,36 @@ export async function grantRows(db: Executor, ...parts: { paths: readonly GrantP
   return rest.reduce((union: GrantQuery, next: GrantQuery) => union.unionAll(next), first);
 }
 
+/** The columns of an outer query that name a subject: the user, or the service account (null for a user). */
+export interface SubjectColumns {
+  userId: AnyColumn | SQL;
+  serviceAccountId?: AnyColumn | SQL;
+}
+
 /**
- * SQL condition: through one of the paths, the subject holds one of `permissions` for the team in
- * `teamColumn` (TEAM paths), platform-wide (PLATFORM paths) or on the resource in `idColumn`
- * (RESOURCE paths of `kind`). Paths are filtered by subject first, so each is an index lookup.
+ * SQL expression: every grant row (all paths) of the subject named by columns of the enclosing
+ * query, as a JSON array (`GrantJson`). Authentication selects it with the credential, so a request
+ * knows what its viewer holds without a statement of its own.
  */
-export function heldThrough(
-  db: Executor,
-  paths: readonly GrantPath[],
-  subject: Subject,
-  permissions: readonly Permission[],
-  target: { teamColumn: AnyColumn; kind?: ResourceKind; idColumn?: AnyColumn },
-): SQL[] {
-  const wanted = sql`${sql.raw(`'{${permissions.join(',')}}'`)}::text[]`;
-  return paths
-    .filter((p) => subject.type === 'USER' || p.serviceAccounts)
-    .map((path) => {
-      const where = and(heldBySubject(path, subject), sql`${path.columns.permissions} && ${wanted}`)!;
-      if (path.level === 'PLATFORM') return sql`exists ${path.from(db, where)}`;
-      if (path.level === 'TEAM') return sql`${target.teamColumn} in (select team_id from ${path.from(db, where).as('granting')})`;
-      return sql`${target.idColumn!} in (select resource_id from ${path
-        .from(db, and(where, sql`${path.columns.resourceKind} = ${target.kind!}`))
-        .as('granting')})`;
-    });
+export function grantsJsonOf(db: Executor, subject: SubjectColumns): SQL<unknown> {
+  const selects = GRANT_PATHS.flatMap((path) => [
+    path.from(db, sql`${path.columns.userId} = ${subject.userId}`),
+    ...(path.serviceAccounts && subject.serviceAccountId
+      ? [path.from(db, sql`${path.columns.serviceAccountId} = ${subject.serviceAccountId}`)]
+      : []),
+  ]);
+  const [first, ...rest] = selects;
+  const union = rest.reduce((all: GrantQuery, next: GrantQuery) => all.unionAll(next), first);
+  return sql`(select coalesce(json_agg(json_build_array(g.team_id, g.resource_kind, g.resource_id, g.permissions)), '[]'::json) from (${union}) g)`;
+}
+
+/** A grant row as `grantsJsonOf` yields it: team, resource kind, resource id, permissions. */
+export type GrantJson = [string | null, ResourceKind | null, string | null, string[]];
+
+/** Reads `grantsJsonOf`'s value as the drivers return it (PGlite parses JSON, postgres.js may not). */
+export function parseGrantsJson(value: unknown): Pick<GrantRow, 'teamId' | 'resourceKind' | 'resourceId' | 'permissions'>[] {
+  const rows = (typeof value === 'string' ? JSON.parse(value) : value) as GrantJson[];
+  return rows.map(([teamId, resourceKind, resourceId, permissions]) => ({ teamId, resourceKind, resourceId, permissions }));
 }
 
 /**

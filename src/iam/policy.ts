@@ -3,8 +3,8 @@ import type { Subject, Viewer } from '../auth/subject.js';
 import type { Executor } from '../db/client.js';
 import { memberships, teams } from '../db/schema/index.js';
 import { forbidden } from '../graphql/errors.js';
-import { effectivePermissions, grantRows, heldThrough, pathsAt, type ResourceKind } from './grant-paths.js';
-import { ALL_PERMISSIONS, grantableAt, implying, withImplied, type Permission } from './permissions.js';
+import { GRANT_PATHS, effectivePermissions, grantRows, type GrantRow, type ResourceKind } from './grant-paths.js';
+import { ALL_PERMISSIONS, implying, withImplied, type Permission } from './permissions.js';
 
 export { bindingPermissions, roleOfBinding, type ResourceKind } from './grant-paths.js';
 
@@ -33,18 +33,29 @@ export interface ResourceRef {
 /** The permissions of a kind of resource (a grant on an app to another team, `viewerPermissions`). */
 export const RESOURCE_PERMISSION_PREFIX: Record<ResourceKind, string> = { APP: 'app:', BUCKET: 'bucket:', CLUSTER: 'cluster:' };
 
-interface TeamGrants {
+/** A grant row as the policy needs it (authentication selects these with the credential). */
+export type HeldGrant = Pick<GrantRow, 'teamId' | 'resourceKind' | 'resourceId' | 'permissions'>;
+
+/** What the viewer holds, by where it holds: effective permissions (scopes and implications applied). */
+interface Grants {
   platform: Set<Permission>;
   byTeam: Map<string, Set<Permission>>;
+  byResource: Record<ResourceKind, Map<string, Set<Permission>>>;
 }
 
-/**
- * What the viewer may do, answered from the grant paths (grant-paths.ts). The viewer's grants are
- * loaded whole, once per request: team and platform ones in one statement the first time any team
- * is asked about, and those on single resources in one statement per kind. Later and deeper
- * questions are answered from memory, so authorization adds a constant number of statements to a
- * request whatever the number of objects, teams or ACL entries.
- */
+function addTo(map: Map<string, Set<Permission>>, key: string): Set<Permission> {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  return set;
+}
+
+/** The ids of a grant map whose permissions include `permission`, as a Postgres uuid[] literal (one parameter). */
+function idsHolding(map: Map<string, Set<Permission>>, permission: Permission): string | null {
+  const ids: string[] = [];
+  for (const [id, permissions] of map) if (permissions.has(permission)) ids.push(id);
+  return ids.length ? `{${ids.join(',')}}` : null;
+}
+
 /** A check a request relied on, to make again inside its transaction (`stillHolds`). */
 interface Reliance {
   teamId: string | null;
@@ -52,15 +63,27 @@ interface Reliance {
   refusal: string;
 }
 
+/**
+ * What the viewer may do, answered from the grant paths (grant-paths.ts). The viewer's grant rows
+ * come with their credential (authentication selects them in its one statement), or are loaded in
+ * one statement the first time they are needed (a policy on a transaction). Every question after
+ * that, and every SQL visibility filter, is answered from memory: lists take the readable team and
+ * resource ids as one array parameter, so authorization adds no statement to a read and keeps the
+ * SQL text the same from request to request.
+ */
 export class Policy {
-  private teamGrants?: Promise<TeamGrants>;
+  private grants?: Grants;
+  private loading?: Promise<Grants>;
   private readonly relied: Reliance[] = [];
-  private readonly resourceGrants = new Map<ResourceKind, Promise<Map<string, Set<Permission>>>>();
 
   constructor(
     private readonly db: Executor,
     readonly viewer: Viewer | null,
-  ) {}
+    /** The viewer's grant rows, when the caller already has them (authentication). */
+    held?: readonly HeldGrant[],
+  ) {
+    if (viewer && held) this.grants = this.grantsFrom(held);
+  }
 
   get subject(): Subject | null {
     return this.viewer?.subject ?? null;
@@ -77,43 +100,52 @@ export class Policy {
     return !scopes || scopes.has(permission);
   };
 
-  private loadTeamGrants(): Promise<TeamGrants> {
-    return (this.teamGrants ??= grantRows(this.db, { paths: pathsAt(['PLATFORM', 'TEAM']), filter: { subject: this.subject! } }).then(
-      (rows) => {
-        const grants: TeamGrants = { platform: new Set(), byTeam: new Map() };
-        for (const row of rows) {
-          const target =
-            row.teamId === null
-              ? grants.platform
-              : (grants.byTeam.get(row.teamId) ?? grants.byTeam.set(row.teamId, new Set()).get(row.teamId)!);
-          for (const p of effectivePermissions(row, this.scopeAllows)) target.add(p);
-        }
-        return grants;
-      },
+  private grantsFrom(rows: readonly HeldGrant[]): Grants {
+    const grants: Grants = {
+      platform: new Set(),
+      byTeam: new Map(),
+      byResource: { APP: new Map(), BUCKET: new Map(), CLUSTER: new Map() },
+    };
+    for (const row of rows) {
+      const target = row.resourceKind
+        ? addTo(grants.byResource[row.resourceKind], row.resourceId!)
+        : row.teamId === null
+          ? grants.platform
+          : addTo(grants.byTeam, row.teamId);
+      for (const p of effectivePermissions(row, this.scopeAllows)) target.add(p);
+    }
+    return grants;
+  }
+
+  private loadGrants(): Promise<Grants> {
+    if (this.grants) return Promise.resolve(this.grants);
+    return (this.loading ??= grantRows(this.db, { paths: GRANT_PATHS, filter: { subject: this.subject! } }).then(
+      (rows) => (this.grants = this.grantsFrom(rows)),
     ));
   }
 
-  private loadResourceGrants(kind: ResourceKind): Promise<Map<string, Set<Permission>>> {
-    let loaded = this.resourceGrants.get(kind);
-    if (!loaded) {
-      loaded = grantRows(this.db, { paths: pathsAt(['RESOURCE'], kind), filter: { subject: this.subject!, kind } }).then((rows) => {
-        const byResource = new Map<string, Set<Permission>>();
-        for (const row of rows) {
-          const target = byResource.get(row.resourceId!) ?? byResource.set(row.resourceId!, new Set()).get(row.resourceId!)!;
-          for (const p of effectivePermissions(row, this.scopeAllows)) target.add(p);
-        }
-        return byResource;
-      });
-      this.resourceGrants.set(kind, loaded);
-    }
-    return loaded;
+  /**
+   * Loads the viewer's grants again (one statement): a mutation may have changed them (a team
+   * created, an invitation accepted), and what it returns is read with what the viewer holds now.
+   */
+  async reload(): Promise<void> {
+    if (!this.subject || this.isPlatformAdmin()) return;
+    this.grants = undefined;
+    this.loading = undefined;
+    await this.loadGrants();
+  }
+
+  /** The grants, for the SQL filters, which are built synchronously. */
+  private loaded(): Grants {
+    if (!this.grants) throw new Error('The viewer’s grants are not loaded: the policy was made without them.');
+    return this.grants;
   }
 
   /** The viewer's permissions in a team, platform-wide ones included (empty when the team is not theirs). */
   async teamPermissions(teamId: string | null): Promise<ReadonlySet<Permission>> {
     if (!this.viewer) return NONE;
     if (this.isPlatformAdmin()) return withImplied([...ALL_PERMISSIONS].filter(this.scopeAllows));
-    const { platform, byTeam } = await this.loadTeamGrants();
+    const { platform, byTeam } = await this.loadGrants();
     const inTeam = teamId === null ? undefined : byTeam.get(teamId);
     return inTeam ? new Set([...platform, ...inTeam]) : platform;
   }
@@ -139,7 +171,7 @@ export class Policy {
   async resourcePermissions(kind: ResourceKind, resource: ResourceRef): Promise<ReadonlySet<Permission>> {
     const team = await this.teamPermissions(resource.teamId);
     if (!this.viewer || this.isPlatformAdmin()) return team;
-    const granted = (await this.loadResourceGrants(kind)).get(resource.id);
+    const granted = (await this.loadGrants()).byResource[kind].get(resource.id);
     return granted ? new Set([...team, ...granted]) : team;
   }
 
@@ -177,22 +209,18 @@ export class Policy {
     for (const reliance of this.relied) if (!(await reliance.holds(now))) throw forbidden(reliance.refusal);
   }
 
-  /** The raw permissions that give `permission` (itself or one implying it) and that the credential may use. */
-  private usable(permission: Permission): Permission[] {
-    return implying(permission).filter(this.scopeAllows);
-  }
-
   /**
    * SQL condition: the team in `teamIdColumn` grants the viewer `permission` (team:read for
    * visibility). Lists and lookups put it in their WHERE, so what the viewer may not read never
    * leaves the database. Undefined means "no restriction".
    */
   teamsGranting(teamIdColumn: AnyColumn, permission: Permission = 'team:read'): SQL | undefined {
-    const subject = this.subject;
-    const usable = this.usable(permission);
-    if (!subject || !usable.length) return sql`false`;
-    if (this.isPlatformAdmin()) return undefined;
-    return or(...heldThrough(this.db, pathsAt(['PLATFORM', 'TEAM']), subject, usable, { teamColumn: teamIdColumn }));
+    if (!this.subject) return sql`false`;
+    if (this.isPlatformAdmin()) return implying(permission).some(this.scopeAllows) ? undefined : sql`false`;
+    const { platform, byTeam } = this.loaded();
+    if (platform.has(permission)) return undefined;
+    const ids = idsHolding(byTeam, permission);
+    return ids ? sql`${teamIdColumn} = any(${ids}::uuid[])` : sql`false`;
   }
 
   /**
@@ -201,10 +229,9 @@ export class Policy {
    */
   resourcesGranting(kind: ResourceKind, idColumn: AnyColumn, teamIdColumn: AnyColumn, permission: Permission): SQL | undefined {
     const viaTeam = this.teamsGranting(teamIdColumn, permission);
-    const subject = this.subject;
-    const usable = this.usable(permission).filter((p) => grantableAt(p, kind));
-    if (!subject || viaTeam === undefined || !usable.length) return viaTeam;
-    return or(viaTeam, ...heldThrough(this.db, pathsAt(['RESOURCE'], kind), subject, usable, { teamColumn: teamIdColumn, kind, idColumn }));
+    if (!this.subject || viaTeam === undefined || this.isPlatformAdmin()) return viaTeam;
+    const ids = idsHolding(this.loaded().byResource[kind], permission);
+    return ids ? or(viaTeam, sql`${idColumn} = any(${ids}::uuid[])`) : viaTeam;
   }
 
   /**
@@ -215,14 +242,12 @@ export class Policy {
     const subject = this.subject;
     if (!subject) return sql`false`;
     if (this.isPlatformAdmin() && this.scopeAllows('user:manage')) return undefined;
+    // A user manager by platform binding sees everyone, as the admin entry points let them act on anyone.
+    if (!this.isPlatformAdmin() && this.loaded().platform.has('user:manage')) return undefined;
     const teamRead = this.teamsGranting(memberships.teamId);
     return anyOf(
       eq(userIdColumn, subject.id),
       inArray(userIdColumn, this.db.select({ id: memberships.userId }).from(memberships).where(teamRead)),
-      // A user manager by platform binding sees everyone, as the admin entry points let them act on anyone.
-      this.scopeAllows('user:manage')
-        ? or(...heldThrough(this.db, pathsAt(['PLATFORM']), subject, ['user:manage'], { teamColumn: memberships.teamId }))
-        : sql`false`,
     );
   }
 }
