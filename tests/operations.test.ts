@@ -906,26 +906,20 @@ describe('operationProgress', () => {
     const { operationId } = await deploy(appId);
 
     // The database answers the first state's `team` slowly; meanwhile the operation runs to its end.
-    const session = (
-      server.database.db as unknown as { session: { prepareQuery: (...args: any[]) => { execute: (...a: any[]) => Promise<unknown> } } }
-    ).session;
-    const prepareQuery = session.prepareQuery;
+    // Teams are read by the prepared-read path (Database.values).
+    const database = server.database;
+    const values = database.values;
     let reached!: () => void;
     const teamRequested = new Promise<void>((resolve) => (reached = resolve));
     let answer!: () => void;
     const answered = new Promise<void>((resolve) => (answer = resolve));
-    session.prepareQuery = function (this: unknown, query: { sql: string }, ...rest: unknown[]) {
-      const prepared = prepareQuery.call(this, query, ...rest);
+    database.values = async (query) => {
       if (/from "teams"/.test(query.sql)) {
-        session.prepareQuery = prepareQuery;
-        const execute = prepared.execute.bind(prepared);
-        prepared.execute = async (...args: unknown[]) => {
-          reached();
-          await answered;
-          return execute(...args);
-        };
+        database.values = values;
+        reached();
+        await answered;
       }
-      return prepared;
+      return values.call(database, query);
     };
     try {
       const messages = untilComplete(follow(operationId, owner.token, 'status progress team { slug }'));
@@ -937,7 +931,7 @@ describe('operationProgress', () => {
         { data: { operationProgress: { status: 'DONE', progress: 100, team: { slug: team.slug } } } },
       ]);
     } finally {
-      session.prepareQuery = prepareQuery;
+      database.values = values;
       answer();
     }
   });

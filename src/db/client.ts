@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, types } from '@electric-sql/pglite';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { Logger as DrizzleLogger } from 'drizzle-orm/logger';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
@@ -20,12 +20,23 @@ export interface Database {
   engine: 'pglite' | 'postgres';
   /** Runs a raw statement; used for health checks and migrations. */
   ping(): Promise<void>;
+  /**
+   * Runs a read built by drizzle (`.toSQL()`) as a prepared statement and returns its rows as
+   * arrays of driver values (timestamps as text, as drizzle's own reads get them): the hot
+   * loaders read thousands of rows per request and decode them with a `RowReader`.
+   */
+  values(query: { sql: string; params: unknown[] }): Promise<unknown[][]>;
   /** LISTENs on a channel (NOTIFY fans out across every replica on the database); returns the way to stop. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
   /** The PGlite instance, when embedded (tests dump and load data folders with it). */
   pglite?: PGlite;
 }
+
+/** Timestamps and dates as text, as drizzle's PGlite session reads them, so columns decode alike on both engines. */
+const TEXT_TIMESTAMPS = Object.fromEntries(
+  [types.TIMESTAMP, types.TIMESTAMPTZ, types.INTERVAL, types.DATE].map((type) => [type, (value: string) => value]),
+);
 
 const statementCounter: DrizzleLogger = { logQuery: () => countStatement() };
 
@@ -45,6 +56,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       ping: async () => {
         await client`select 1`;
       },
+      values: (query) => {
+        countStatement();
+        // postgres.js names and caches the statement per connection: parsed and planned once.
+        return client.unsafe(query.sql, query.params as never[], { prepare: true }).values() as unknown as Promise<unknown[][]>;
+      },
       listen: async (channel, onPayload) => {
         const { unlisten } = await client.listen(channel, onPayload);
         return unlisten;
@@ -62,6 +78,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     pglite,
     ping: async () => {
       await pglite.query('select 1');
+    },
+    values: async (query) => {
+      countStatement();
+      return (await pglite.query<unknown[]>(query.sql, query.params, { rowMode: 'array', parsers: TEXT_TIMESTAMPS })).rows;
     },
     listen: async (channel, onPayload) => {
       const unlisten = await pglite.listen(channel, onPayload);

@@ -5,6 +5,7 @@ import type { Context } from './context.js';
 import { badInput } from './errors.js';
 import type { LoaderFactory } from './loaders.js';
 import { UUID } from './relay.js';
+import { RowReader } from '../db/read.js';
 
 export enum OrderDirection {
   ASC = 'ASC',
@@ -195,8 +196,10 @@ export class ConnectionDef<F extends Fields, TArgs extends ConnectionArgs & Orde
   private readonly pages: LoaderFactory<string, Page<Row<F>>, TArgs>;
   private readonly counts: LoaderFactory<string, number, TArgs>;
   private readonly sortKeys = new Map<AnyColumn, string>();
+  private readonly reader: RowReader<F>;
 
   constructor(private readonly spec: ConnectionSpec<F, TArgs>) {
+    this.reader = new RowReader(spec.fields);
     for (const column of Object.values(spec.orderColumns)) {
       const key = Object.entries(spec.fields).find(([, c]) => c === column)?.[0];
       if (!key) throw new Error(`${spec.name}: order column must be one of the selected fields`);
@@ -239,13 +242,15 @@ export class ConnectionDef<F extends Fields, TArgs extends ConnectionArgs & Orde
       conditions.push(ascending ? sql`(${column}, ${id}) > ${bound}` : sql`(${column}, ${id}) < ${bound}`);
     }
     const sortOrder = ascending ? [asc(column), asc(id)] : [desc(column), desc(id)];
-    let rows: (Row<F> & { __parent?: string })[];
+    let values: unknown[][];
+    let parentAt: number | null = null;
     if (!parentIds) {
-      rows = await this.spec
+      const query = this.spec
         .from(ctx.db.select(this.spec.fields as any))
         .where(and(...conditions))
         .orderBy(...sortOrder)
         .limit(request.limit + 1);
+      values = await ctx.app.database.values(query.toSQL());
     } else {
       const parent = this.spec.parent!;
       conditions.push(inArray(parent, parentIds as string[]));
@@ -262,20 +267,25 @@ export class ConnectionDef<F extends Fields, TArgs extends ConnectionArgs & Orde
         )
         .where(and(...conditions))
         .as('ranked');
-      rows = (await ctx.db
-        .select()
+      // The spec's fields, then the parent's id: the reader reads the first, the grouping the last.
+      const selected: Record<string, unknown> = {};
+      for (const key of Object.keys(this.spec.fields)) selected[key] = ranked[key];
+      selected.__parent = ranked.__parent;
+      const query = ctx.db
+        .select(selected as any)
         .from(ranked)
         .where(lte(ranked.__rank, request.limit + 1))
-        .orderBy(ranked.__parent, ranked.__rank)) as typeof rows;
+        .orderBy(ranked.__parent, ranked.__rank);
+      values = await ctx.app.database.values(query.toSQL());
+      parentAt = Object.keys(this.spec.fields).length;
     }
+    const rows = this.reader.read(values);
     const groups = new Map<string | null, Row<F>[]>();
-    for (const row of rows) {
-      const parentId = row.__parent ?? null;
-      delete row.__parent;
-      delete (row as { __rank?: number }).__rank;
+    for (let i = 0; i < rows.length; i++) {
+      const parentId = parentAt === null ? null : (values[i][parentAt] as string);
       const list = groups.get(parentId);
-      if (list) list.push(row);
-      else groups.set(parentId, [row]);
+      if (list) list.push(rows[i]);
+      else groups.set(parentId, [rows[i]]);
     }
     const keys = parentIds ?? [null];
     return keys.map((key) => {
@@ -294,15 +304,23 @@ export class ConnectionDef<F extends Fields, TArgs extends ConnectionArgs & Orde
   private async fetchCounts(ctx: Context, args: TArgs, parentIds: readonly string[] | null): Promise<number[]> {
     const where = this.spec.where?.(ctx, args);
     if (!parentIds) {
-      const [row] = await this.spec.from(ctx.db.select({ n: count() })).where(where);
-      return [Number(row.n)];
+      const [[n]] = await ctx.app.database.values(
+        this.spec
+          .from(ctx.db.select({ n: count() }))
+          .where(where)
+          .toSQL(),
+      );
+      return [Number(n)];
     }
     const parent = this.spec.parent!;
-    const rows: { parentId: string; n: number }[] = await this.spec
-      .from(ctx.db.select({ parentId: sql<string>`${parent}`, n: count() }))
-      .where(and(where, inArray(parent, parentIds as string[])))
-      .groupBy(parent);
-    const counts = new Map(rows.map((r) => [r.parentId, Number(r.n)]));
+    const rows = await ctx.app.database.values(
+      this.spec
+        .from(ctx.db.select({ parentId: sql<string>`${parent}`, n: count() }))
+        .where(and(where, inArray(parent, parentIds as string[])))
+        .groupBy(parent)
+        .toSQL(),
+    );
+    const counts = new Map(rows.map(([parentId, n]) => [parentId as string, Number(n)]));
     return parentIds.map((id) => counts.get(id) ?? 0);
   }
 

@@ -6,6 +6,8 @@ import type { Context } from '../../graphql/context.js';
 import { anyOf } from '../../iam/policy.js';
 import { OrderDirection, defineConnection } from '../../graphql/connection.js';
 import { byKeys } from '../../graphql/loaders.js';
+import { RowReader } from '../../db/read.js';
+import { userProfile, type UserProfile } from '../users/loaders.js';
 import {
   InvitationStatus,
   type InvitationConnectionArgs,
@@ -14,23 +16,32 @@ import {
   type TeamRow,
 } from './types.js';
 
+const teamRow = new RowReader(getTableColumns(teams));
+const membershipRow = new RowReader(getTableColumns(memberships));
+
 /** Teams by id, only those the viewer can read. */
 export const teamById = (ctx: Context) =>
   new DataLoader<string, TeamRow | null>(async (ids) => {
-    const rows = await ctx.db
-      .select()
-      .from(teams)
-      .where(and(inArray(teams.id, ids as string[]), ctx.policy.teamsGranting(teams.id)));
+    const rows = await teamRow.run(
+      ctx.app.database,
+      ctx.db
+        .select(teamRow.fields)
+        .from(teams)
+        .where(and(inArray(teams.id, ids as string[]), ctx.policy.teamsGranting(teams.id))),
+    );
     return byKeys(ids, rows, (r) => r.id);
   });
 
 /** Teams by slug, only those the viewer can read. */
 export const teamBySlug = (ctx: Context) =>
   new DataLoader<string, TeamRow | null>(async (slugs) => {
-    const rows = await ctx.db
-      .select()
-      .from(teams)
-      .where(and(inArray(teams.slug, slugs as string[]), ctx.policy.teamsGranting(teams.id)));
+    const rows = await teamRow.run(
+      ctx.app.database,
+      ctx.db
+        .select(teamRow.fields)
+        .from(teams)
+        .where(and(inArray(teams.slug, slugs as string[]), ctx.policy.teamsGranting(teams.id))),
+    );
     return byKeys(slugs, rows, (r) => r.slug);
   });
 
@@ -58,25 +69,33 @@ export const viewerMembershipByTeam = (ctx: Context) =>
   new DataLoader<string, typeof memberships.$inferSelect | null>(async (teamIds) => {
     // Service accounts are never members: they hold roles through IAM policies only.
     if (!ctx.viewer?.user) return teamIds.map(() => null);
-    const rows = await ctx.db
-      .select()
-      .from(memberships)
-      .where(and(eq(memberships.userId, ctx.viewer.user.id), inArray(memberships.teamId, teamIds as string[])));
+    const rows = await membershipRow.run(
+      ctx.app.database,
+      ctx.db
+        .select(membershipRow.fields)
+        .from(memberships)
+        .where(and(eq(memberships.userId, ctx.viewer.user.id), inArray(memberships.teamId, teamIds as string[]))),
+    );
     return byKeys(teamIds, rows, (r) => r.teamId);
   });
+
+const ownerRow = new RowReader({ ...userProfile.fields, ownedTeamId: memberships.teamId });
 
 /**
  * Each team's owner, as a user. One join rather than membership-then-user, so the owner does
  * not wait a tick for a second batch (statement counts stay the same from run to run).
  */
 export const ownerByTeam = (ctx: Context) =>
-  new DataLoader<string, typeof users.$inferSelect | null>(async (teamIds) => {
-    const rows = await ctx.db
-      .select({ teamId: memberships.teamId, user: users })
-      .from(memberships)
-      .innerJoin(users, eq(users.id, memberships.userId))
-      .where(and(inArray(memberships.teamId, teamIds as string[]), eq(memberships.role, 'OWNER'), ctx.policy.usersVisible(users.id)));
-    return byKeys(teamIds, rows, (r) => r.teamId).map((r) => r?.user ?? null);
+  new DataLoader<string, UserProfile | null>(async (teamIds) => {
+    const rows = await ownerRow.run(
+      ctx.app.database,
+      ctx.db
+        .select(ownerRow.fields)
+        .from(memberships)
+        .innerJoin(users, eq(users.id, memberships.userId))
+        .where(and(inArray(memberships.teamId, teamIds as string[]), eq(memberships.role, 'OWNER'), ctx.policy.usersVisible(users.id))),
+    );
+    return byKeys(teamIds, rows, (r) => r.ownedTeamId);
   });
 
 /** Invitations the viewer may see: those of teams they manage, and those addressed to them. */

@@ -3,17 +3,26 @@ import { containsPattern } from '../../db/like.js';
 import { and, eq, getTableColumns, ilike, inArray, or, type SQL } from 'drizzle-orm';
 import { users } from '../../db/schema/index.js';
 import { OrderDirection, defineConnection } from '../../graphql/connection.js';
-import type { Context, UserRow } from '../../graphql/context.js';
+import type { Context } from '../../graphql/context.js';
 import { byKeys } from '../../graphql/loaders.js';
+import { RowReader, type RowOf } from '../../db/read.js';
 import type { UserConnectionArgs } from './types.js';
+
+/** What the API reads of a user: every column but the password hash, which only authentication reads. */
+const { passwordHash: _hash, ...profileColumns } = getTableColumns(users);
+export const userProfile = new RowReader(profileColumns);
+export type UserProfile = RowOf<typeof profileColumns>;
 
 /** Users by id, only those visible to the viewer. */
 export const userById = (ctx: Context) =>
-  new DataLoader<string, UserRow | null>(async (ids) => {
-    const rows = await ctx.db
-      .select()
-      .from(users)
-      .where(and(inArray(users.id, ids as string[]), ctx.policy.usersVisible(users.id)));
+  new DataLoader<string, UserProfile | null>(async (ids) => {
+    const rows = await userProfile.run(
+      ctx.app.database,
+      ctx.db
+        .select(userProfile.fields)
+        .from(users)
+        .where(and(inArray(users.id, ids as string[]), ctx.policy.usersVisible(users.id))),
+    );
     return byKeys(ids, rows, (r) => r.id);
   });
 
@@ -31,7 +40,7 @@ function userFilter(args: UserConnectionArgs): SQL | undefined {
 /** `users`: every user, for platform admins (the entry point's rule checks that). */
 export const allUsers = defineConnection({
   name: 'users',
-  fields: getTableColumns(users),
+  fields: profileColumns,
   from: (s) => s.from(users),
   orderColumns: { EMAIL: users.email, CREATED_AT: users.createdAt },
   defaultOrder: { field: 'CREATED_AT', direction: OrderDirection.DESC },

@@ -26,7 +26,7 @@ import {
   UpdateViewerInput,
   UserPayload,
 } from './inputs.js';
-import { allUsers, userById } from './loaders.js';
+import { allUsers, userById, type UserProfile } from './loaders.js';
 import * as service from './service.js';
 import { User, UserConnection, UserConnectionArgs } from './types.js';
 
@@ -58,17 +58,17 @@ export class UserResolver {
   @FieldResolver(() => Boolean, {
     description: 'Whether the user confirmed their email address (verifyEmail); invitations by email reach verified users only.',
   })
-  emailVerified(@Root() user: UserRow): boolean {
+  emailVerified(@Root() user: UserProfile): boolean {
     return user.emailVerifiedAt !== null;
   }
 
   @FieldResolver(() => MembershipConnection, { description: 'The user’s team memberships (in teams you can read).' })
-  memberships(@Root() user: UserRow, @Args(() => MembershipConnectionArgs) args: MembershipConnectionArgs, @Ctx() ctx: Context) {
+  memberships(@Root() user: UserProfile, @Args(() => MembershipConnectionArgs) args: MembershipConnectionArgs, @Ctx() ctx: Context) {
     return membershipsOfUser.forParent(ctx, user.id, args);
   }
 
   @FieldResolver(() => TeamConnection, { description: 'The teams the user is a member of (those you can read); by name.' })
-  teams(@Root() user: UserRow, @Args(() => TeamConnectionArgs) args: TeamConnectionArgs, @Ctx() ctx: Context) {
+  teams(@Root() user: UserProfile, @Args(() => TeamConnectionArgs) args: TeamConnectionArgs, @Ctx() ctx: Context) {
     return teamsOfUser.forParent(ctx, user.id, args);
   }
 
@@ -76,7 +76,7 @@ export class UserResolver {
     nullable: true,
     description: 'Invitations addressed to the user’s email; pending ones by default. Only for yourself and platform admins.',
   })
-  invitations(@Root() user: UserRow, @Args(() => InvitationConnectionArgs) args: InvitationConnectionArgs, @Ctx() ctx: Context) {
+  invitations(@Root() user: UserProfile, @Args(() => InvitationConnectionArgs) args: InvitationConnectionArgs, @Ctx() ctx: Context) {
     return invitationsOfUser.forParent(ctx, user.id, args);
   }
 
@@ -84,7 +84,7 @@ export class UserResolver {
     nullable: true,
     description: 'The user’s API tokens, newest first (never their secrets). Only for yourself and platform admins.',
   })
-  apiTokens(@Root() user: UserRow, @Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() ctx: Context) {
+  apiTokens(@Root() user: UserProfile, @Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() ctx: Context) {
     return apiTokensOfUser.forParent(ctx, user.id, args);
   }
 
@@ -92,7 +92,7 @@ export class UserResolver {
     nullable: true,
     description: 'The user’s sessions, newest first. Only for yourself and platform admins.',
   })
-  sessions(@Root() user: UserRow, @Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() ctx: Context) {
+  sessions(@Root() user: UserProfile, @Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() ctx: Context) {
     return sessionsOfUser.forParent(ctx, user.id, args);
   }
 

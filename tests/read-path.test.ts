@@ -1,0 +1,87 @@
+import 'reflect-metadata';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, type TeamRef, type User } from './support/api.js';
+import { startTestServer, type TestServer } from './support/server.js';
+
+/**
+ * The form of the dashboards' SQL (issue 10): after authentication, which selects the viewer's
+ * grants with their credential, every statement is one of the hot loaders' prepared reads
+ * (`Database.values`, named statements on Postgres); visibility comes from the grants as array
+ * parameters, never from sub-selects on the grant tables; no read outside authentication selects
+ * a password hash.
+ */
+
+let server: TestServer;
+const { ok, newTeam, addMember } = api(() => server);
+let owner: User;
+let member: User;
+let team: TeamRef;
+
+const DASHBOARD = `{ viewer { email teams(first: 20) { totalCount nodes { slug name viewerRole
+  members(first: 20) { totalCount nodes { role since user { email fullName } } }
+  invitations(first: 10) { nodes { email role status } } } } } }`;
+const APPS_DASHBOARD = `{ teams(first: 10) { nodes { slug apps(first: 50) { nodes { name state env { name }
+  grantedTeams { slug } deploys(first: 5) { nodes { version } } processes { name units } } } } } }`;
+const TEAM_BY_SLUG = `query($slug: String!) { team(slug: $slug) { name owner { email } members(first: 50) { nodes { role user { email } } } } }`;
+
+/** What the request sent through the prepared-read path, and how many statements it issued in all. */
+async function readsOf(query: string, token: string, variables: Record<string, unknown> = {}) {
+  const database = server.database;
+  const values = database.values;
+  const sent: string[] = [];
+  database.values = (q) => {
+    sent.push(q.sql);
+    return values.call(database, q);
+  };
+  try {
+    const r = await server.gql(query, variables, token);
+    expect(r.body.errors).toBeUndefined();
+    return { sent, statements: r.statements, data: r.body.data };
+  } finally {
+    database.values = values;
+  }
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  owner = await server.signUp('owner@read-path.test');
+  member = await server.signUp('member@read-path.test');
+  team = await newTeam('read-path', owner.token);
+  const other = await newTeam('read-path-other', owner.token);
+  await addMember(team, member, 'ADMIN', owner.token);
+  for (const name of ['web-1', 'web-2']) {
+    const created = await ok(
+      `mutation($input: CreateAppInput!) { createApp(input: $input) { app { id } userErrors { message } } }`,
+      { input: { teamId: team.id, name, platform: 'node' } },
+      owner.token,
+    );
+    await ok(
+      `mutation($input: SetEnvInput!) { setEnv(input: $input) { userErrors { message } } }`,
+      { input: { appId: created.createApp.app.id, variables: [{ name: 'MODE', value: 'on' }] } },
+      owner.token,
+    );
+    await ok(
+      `mutation($input: GrantAppAccessInput!) { grantAppAccess(input: $input) { userErrors { message } } }`,
+      { input: { appId: created.createApp.app.id, teamId: other.id } },
+      owner.token,
+    );
+  }
+});
+afterAll(() => server?.close());
+
+describe.each([
+  ['the viewer dashboard', DASHBOARD, {}],
+  ['the apps dashboard', APPS_DASHBOARD, {}],
+  ['team by slug', TEAM_BY_SLUG, { slug: 'read-path' }],
+])('%s', (_name, query, variables) => {
+  it('runs every statement after authentication as a prepared read, filtered by array parameters, without password hashes', async () => {
+    const { sent, statements, data } = await readsOf(query, member.token, variables);
+    expect(data).toBeTruthy();
+    expect(sent.length).toBe(statements - 1);
+    for (const text of sent) {
+      expect(text).not.toMatch(/password_hash/);
+      expect(text).not.toMatch(/role_bindings|acl_entries/);
+    }
+    expect(sent.some((text) => /= any\(\$\d+::uuid\[\]\)/.test(text))).toBe(true);
+  });
+});
