@@ -40,6 +40,7 @@ const schema = z
     ADMIN_EMAIL: z.email('must be an email address').optional(),
     ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
     EXPOSE_SQL_STATS: flag.default(false),
+    GRAPHQL_JIT: flag.default(true),
     MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(12),
     MAX_QUERY_NODES: z.coerce.number().int().min(100).default(100_000),
     MAX_QUERY_FIELDS: z.coerce
@@ -93,6 +94,8 @@ export interface Config {
   admin?: { email: string; password: string };
   /** Adds an X-SQL-Statements response header (tests and benchmarks). */
   exposeSqlStats: boolean;
+  /** Queries and mutations run compiled by graphql-jit (false: graphql-js's interpreter). */
+  graphqlJit: boolean;
   maxQueryDepth: number;
   /** Queries that could return more objects (connections' page sizes multiplied) are refused before they run. */
   maxQueryNodes: number;
@@ -140,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailRateWindowSeconds: c.MAIL_RATE_WINDOW_SECONDS,
     admin: c.ADMIN_EMAIL && c.ADMIN_PASSWORD ? { email: c.ADMIN_EMAIL, password: c.ADMIN_PASSWORD } : undefined,
     exposeSqlStats: c.EXPOSE_SQL_STATS,
+    graphqlJit: c.GRAPHQL_JIT,
     maxQueryDepth: c.MAX_QUERY_DEPTH,
     maxQueryNodes: c.MAX_QUERY_NODES,
     maxQueryFields: c.MAX_QUERY_FIELDS,

@@ -13,6 +13,7 @@ import { Context, type AppServices } from '../graphql/context.js';
 import { buildGraphqlSchema } from '../graphql/schema.js';
 import { INTERNAL_MESSAGE, errorFormatter, errorLoggingPlugin } from './errors.js';
 import { GraphQLError } from 'graphql';
+import { jitGateway } from './executor.js';
 import { playgroundRouter } from './playground.js';
 import { queryLimitsPlugin, validationRules, websocketOperations } from './query-limits.js';
 import { operationHandlers } from '../modules/operations/handlers.js';
@@ -116,7 +117,7 @@ export async function startServer(services: AppServices): Promise<RunningServer>
     wsServer,
   );
   const apollo = new ApolloServer<Context>({
-    schema,
+    ...(config.graphqlJit ? { gateway: jitGateway(schema, logger) } : { schema }),
     formatError,
     includeStacktraceInErrorResponses: false,
     // Authentication is a bearer header, never a cookie, so cross-site requests carry no credentials.
