@@ -117,6 +117,8 @@ export interface Page<R> {
   rows: R[];
   hasNextPage: boolean;
   hasPreviousPage: boolean;
+  /** The whole list's size, when the page's statement counted it. */
+  total?: number;
 }
 
 interface Cursor {
@@ -219,7 +221,11 @@ export class ConnectionDef<F extends Fields, TArgs extends ConnectionArgs & Orde
   /** A page under one parent, batched with the same request's other parents. */
   async forParent(ctx: Context, parentId: string, args: TArgs): Promise<Connection<Row<F>>> {
     const page = await ctx.loaders.get(this.pages, JSON.stringify(args), args).load(parentId);
-    return this.connection(page, args, () => ctx.loaders.get(this.counts, JSON.stringify(filterArgs(args)), args).load(parentId));
+    return this.connection(page, args, () =>
+      page.total !== undefined
+        ? Promise.resolve(page.total)
+        : ctx.loaders.get(this.counts, JSON.stringify(filterArgs(args)), args).load(parentId),
+    );
   }
 
   private order(args: TArgs) {
@@ -263,14 +269,19 @@ export class ConnectionDef<F extends Fields, TArgs extends ConnectionArgs & Orde
             __rank: sql<number>`row_number() over (partition by ${parent} order by ${column} ${direction}, ${id} ${direction})`.as(
               '__rank',
             ),
+            // Without a cursor the partition is the parent's whole list: its size is `totalCount`,
+            // counted in the same pass as the ranking instead of by a statement of its own.
+            ...(request.cursor ? {} : { __total: sql<number>`count(*) over (partition by ${parent})`.as('__total') }),
           }),
         )
         .where(and(...conditions))
         .as('ranked');
-      // The spec's fields, then the parent's id: the reader reads the first, the grouping the last.
+      // The spec's fields, then the parent's id and the list's size: the reader reads the first,
+      // the grouping the others.
       const selected: Record<string, unknown> = {};
       for (const key of Object.keys(this.spec.fields)) selected[key] = ranked[key];
       selected.__parent = ranked.__parent;
+      if (!request.cursor) selected.__total = ranked.__total;
       const query = ctx.db
         .select(selected as any)
         .from(ranked)
@@ -281,11 +292,15 @@ export class ConnectionDef<F extends Fields, TArgs extends ConnectionArgs & Orde
     }
     const rows = this.reader.read(values);
     const groups = new Map<string | null, Row<F>[]>();
+    const totals = new Map<string, number>();
     for (let i = 0; i < rows.length; i++) {
       const parentId = parentAt === null ? null : (values[i][parentAt] as string);
       const list = groups.get(parentId);
       if (list) list.push(rows[i]);
-      else groups.set(parentId, [rows[i]]);
+      else {
+        groups.set(parentId, [rows[i]]);
+        if (parentId !== null && !request.cursor) totals.set(parentId, Number(values[i][parentAt! + 1]));
+      }
     }
     const keys = parentIds ?? [null];
     return keys.map((key) => {
@@ -297,6 +312,7 @@ export class ConnectionDef<F extends Fields, TArgs extends ConnectionArgs & Orde
         rows: pageRows,
         hasNextPage: request.backward ? request.cursor !== undefined : more,
         hasPreviousPage: request.backward ? more : request.cursor !== undefined,
+        total: key !== null && !request.cursor ? (totals.get(key) ?? 0) : undefined,
       };
     });
   }

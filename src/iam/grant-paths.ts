@@ -261,16 +261,25 @@ export function grantsJsonOf(db: Executor, subject: SubjectColumns): SQL<unknown
   ]);
   const [first, ...rest] = selects;
   const union = rest.reduce((all: GrantQuery, next: GrantQuery) => all.unionAll(next), first);
-  return sql`(select coalesce(json_agg(json_build_array(g.team_id, g.resource_kind, g.resource_id, g.permissions)), '[]'::json) from (${union}) g)`;
+  return sql`(select coalesce(json_agg(json_build_array(g.source, g.team_id, g.resource_kind, g.resource_id, g.role, g.permissions)), '[]'::json) from (${union}) g)`;
 }
 
-/** A grant row as `grantsJsonOf` yields it: team, resource kind, resource id, permissions. */
-export type GrantJson = [string | null, ResourceKind | null, string | null, string[]];
+/** A grant row as `grantsJsonOf` yields it: source, team, resource kind, resource id, role, permissions. */
+export type GrantJson = [AccessSource, string | null, ResourceKind | null, string | null, string | null, string[]];
 
 /** Reads `grantsJsonOf`'s value as the drivers return it (PGlite parses JSON, postgres.js may not). */
-export function parseGrantsJson(value: unknown): Pick<GrantRow, 'teamId' | 'resourceKind' | 'resourceId' | 'permissions'>[] {
+export function parseGrantsJson(
+  value: unknown,
+): Pick<GrantRow, 'source' | 'teamId' | 'resourceKind' | 'resourceId' | 'role' | 'permissions'>[] {
   const rows = (typeof value === 'string' ? JSON.parse(value) : value) as GrantJson[];
-  return rows.map(([teamId, resourceKind, resourceId, permissions]) => ({ teamId, resourceKind, resourceId, permissions }));
+  return rows.map(([source, teamId, resourceKind, resourceId, role, permissions]) => ({
+    source,
+    teamId,
+    resourceKind,
+    resourceId,
+    role,
+    permissions,
+  }));
 }
 
 /**

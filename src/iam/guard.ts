@@ -145,10 +145,10 @@ export function guardRule(declaration: Declaration) {
   // A kind nobody registered would fail every request: fail when the schema is built instead.
   for (const { on } of declaration.clauses)
     if (on.kind !== 'PLATFORM' && !TARGETS.has(on.kind)) throw new Error(`No target type registered for ${on.kind}`);
-  const perObject = declaration.clauses.some((c) => 'parent' in c.on);
   const callerOnly = declaration.clauses.length === 0;
   // A rule that throws is read by shield as a plain "no": hand back the error itself instead.
-  return rule({ cache: callerOnly ? 'contextual' : perObject ? 'strict' : 'no_cache' })((parent, args, ctx: Context, info) =>
+  // Rules on fields run once per parent anyway; shield's `strict` cache would hash every parent row.
+  return rule({ cache: callerOnly ? 'contextual' : 'no_cache' })((parent, args, ctx: Context, info) =>
     evaluate(declaration, ctx, parent, args, info).catch((error: unknown) => error as GraphQLError),
   );
 }

@@ -34,13 +34,15 @@ export interface ResourceRef {
 export const RESOURCE_PERMISSION_PREFIX: Record<ResourceKind, string> = { APP: 'app:', BUCKET: 'bucket:', CLUSTER: 'cluster:' };
 
 /** A grant row as the policy needs it (authentication selects these with the credential). */
-export type HeldGrant = Pick<GrantRow, 'teamId' | 'resourceKind' | 'resourceId' | 'permissions'>;
+export type HeldGrant = Pick<GrantRow, 'source' | 'teamId' | 'resourceKind' | 'resourceId' | 'role' | 'permissions'>;
 
 /** What the viewer holds, by where it holds: effective permissions (scopes and implications applied). */
 interface Grants {
   platform: Set<Permission>;
   byTeam: Map<string, Set<Permission>>;
   byResource: Record<ResourceKind, Map<string, Set<Permission>>>;
+  /** The viewer's membership role in each of their teams (TEAM_ROLE rows), whatever a token's scopes. */
+  memberRoles: Map<string, string>;
 }
 
 function addTo(map: Map<string, Set<Permission>>, key: string): Set<Permission> {
@@ -105,8 +107,10 @@ export class Policy {
       platform: new Set(),
       byTeam: new Map(),
       byResource: { APP: new Map(), BUCKET: new Map(), CLUSTER: new Map() },
+      memberRoles: new Map(),
     };
     for (const row of rows) {
+      if (row.source === 'TEAM_ROLE') grants.memberRoles.set(row.teamId!, row.role!);
       const target = row.resourceKind
         ? addTo(grants.byResource[row.resourceKind], row.resourceId!)
         : row.teamId === null
@@ -129,7 +133,7 @@ export class Policy {
    * created, an invitation accepted), and what it returns is read with what the viewer holds now.
    */
   async reload(): Promise<void> {
-    if (!this.subject || this.isPlatformAdmin()) return;
+    if (!this.subject) return;
     this.grants = undefined;
     this.loading = undefined;
     await this.loadGrants();
@@ -148,6 +152,12 @@ export class Policy {
     const { platform, byTeam } = await this.loadGrants();
     const inTeam = teamId === null ? undefined : byTeam.get(teamId);
     return inTeam ? new Set([...platform, ...inTeam]) : platform;
+  }
+
+  /** The viewer's membership role in the team (`viewerRole`), null when they are not a member. */
+  async memberRole(teamId: string): Promise<string | null> {
+    if (!this.viewer) return null;
+    return (await this.loadGrants()).memberRoles.get(teamId) ?? null;
   }
 
   /** The viewer's permissions at platform scope. */

@@ -43,7 +43,6 @@ import {
   teamById,
   teamBySlug,
   teamCardById,
-  viewerMembershipByTeam,
 } from './loaders.js';
 import * as memberships from './membership-service.js';
 import * as teamService from './team-service.js';
@@ -112,8 +111,7 @@ export class TeamResolver {
     description: 'Your role in this team; null when you are not a member (PM2 current_role).',
   })
   async viewerRole(@Root() team: TeamRow, @Ctx() ctx: Context): Promise<TeamRole | null> {
-    const own = await ctx.loaders.get(viewerMembershipByTeam).load(team.id);
-    return (own?.role as TeamRole | undefined) ?? null;
+    return (await ctx.policy.memberRole(team.id)) as TeamRole | null;
   }
 
   @FieldResolver(() => [String], { description: 'The permissions you hold in this team, as `resource:action` strings.' })
