@@ -32,6 +32,8 @@ describe.runIf(process.env.TEST_DATABASE_URL)('removing a member while they set 
   async function blockedBackends(tx: Tx, count: number): Promise<void> {
     const deadline = Date.now() + 20_000;
     for (;;) {
+      // pg_stat_activity is read once per transaction and kept; this one polls from inside one.
+      await tx.execute(sql`select pg_stat_clear_snapshot()`);
       const rows = await tx.execute(
         sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
       );
