@@ -1,5 +1,7 @@
 import 'reflect-metadata';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/db/client.js';
 import { api, type TeamRef, type User } from './support/api.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
@@ -83,5 +85,32 @@ describe.each([
       expect(text).not.toMatch(/role_bindings|acl_entries/);
     }
     expect(sent.some((text) => /= any\(\$\d+::uuid\[\]\)/.test(text))).toBe(true);
+  });
+});
+
+describe.runIf(process.env.TEST_DATABASE_URL)('statements drizzle sends to Postgres', () => {
+  it('are named prepared statements, in transactions and savepoints too, so each text is planned once per connection', async () => {
+    // One connection, so the session pg_prepared_statements describes is the one that ran them.
+    // (postgres.js sends statements without parameters by the simple protocol, never prepared.)
+    const database = await openDatabase({ kind: 'postgres', url: process.env.TEST_DATABASE_URL!, poolMax: 1 });
+    try {
+      await database.db.execute(sql`select ${1}::int as outside_probe`);
+      await database.db.transaction(async (tx) => {
+        await tx.execute(sql`select ${2}::int as transaction_probe`);
+        await tx.transaction(async (savepoint) => {
+          await savepoint.execute(sql`select ${3}::int as savepoint_probe`);
+        });
+      });
+      const rows = await database.db.execute(
+        sql`select statement from pg_prepared_statements where statement like 'select $1::int as %_probe'`,
+      );
+      expect((rows as unknown as { statement: string }[]).map((r) => r.statement).sort()).toEqual([
+        'select $1::int as outside_probe',
+        'select $1::int as savepoint_probe',
+        'select $1::int as transaction_probe',
+      ]);
+    } finally {
+      await database.close();
+    }
   });
 });

@@ -42,6 +42,32 @@ const statementCounter: DrizzleLogger = { logQuery: () => countStatement() };
 
 export type DatabaseOptions = { kind: 'postgres'; url: string; poolMax: number } | { kind: 'pglite'; dataDir?: string; loadDataDir?: Blob };
 
+/**
+ * The client drizzle is given: every statement it sends (in transactions too) is a named prepared
+ * statement, cached by postgres.js per connection, so Postgres parses and plans a statement text
+ * once per connection instead of on every request (drizzle asks postgres.js for unnamed ones
+ * unless a query is `.prepare()`d by name). Planning was most of the cost of authentication's
+ * statement. Texts vary only with the length of `in (…)` lists; connections are recycled
+ * (postgres.js `max_lifetime`), which bounds the cache.
+ */
+function namedStatements(client: postgres.Sql): postgres.Sql {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property === 'unsafe')
+        return (query: string, params?: unknown[], options?: postgres.UnsafeQueryOptions) =>
+          target.unsafe(query, params as never[], { ...options, prepare: true });
+      if (property === 'begin' || property === 'savepoint')
+        return (...args: unknown[]) => {
+          const body = args.pop() as (sql: postgres.Sql) => unknown;
+          return (Reflect.get(target, property) as (...a: unknown[]) => unknown).call(target, ...args, (sql: postgres.Sql) =>
+            body(namedStatements(sql)),
+          );
+        };
+      return Reflect.get(target, property, receiver);
+    },
+  });
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.kind === 'postgres') {
     const client = postgres(options.url, {
@@ -49,7 +75,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       onnotice: () => {},
       connection: { application_name: 'graphplane' },
     });
-    const db = drizzlePostgres(client, { schema, logger: statementCounter }) as unknown as Db;
+    const db = drizzlePostgres(namedStatements(client), { schema, logger: statementCounter }) as unknown as Db;
     return {
       db,
       engine: 'postgres',
