@@ -17,6 +17,8 @@ let server: TestServer;
 const { ok, newTeam, addMember } = api(() => server);
 let owner: User;
 let member: User;
+/** Holds what `member` holds, in one more team: the same grant paths, larger batches. */
+let wider: User;
 let team: TeamRef;
 
 const DASHBOARD = `{ viewer { email teams(first: 20) { totalCount nodes { slug name viewerRole
@@ -51,6 +53,15 @@ beforeAll(async () => {
   team = await newTeam('read-path', owner.token);
   const other = await newTeam('read-path-other', owner.token);
   await addMember(team, member, 'ADMIN', owner.token);
+  wider = await server.signUp('wider@read-path.test');
+  await addMember(team, wider, 'ADMIN', owner.token);
+  const third = await newTeam('read-path-third', owner.token);
+  await addMember(third, wider, 'ADMIN', owner.token);
+  await ok(
+    `mutation($input: CreateAppInput!) { createApp(input: $input) { userErrors { message } } }`,
+    { input: { teamId: third.id, name: 'web-3', platform: 'node' } },
+    owner.token,
+  );
   for (const name of ['web-1', 'web-2']) {
     const created = await ok(
       `mutation($input: CreateAppInput!) { createApp(input: $input) { app { id } userErrors { message } } }`,
@@ -85,6 +96,19 @@ describe.each([
       expect(text).not.toMatch(/role_bindings|acl_entries/);
     }
     expect(sent.some((text) => /= any\(\$\d+::uuid\[\]\)/.test(text))).toBe(true);
+    expect(sent.filter((text) => /in \(\$\d/.test(text))).toEqual([]);
+  });
+});
+
+describe.each([
+  ['the viewer dashboard', DASHBOARD],
+  ['the apps dashboard', APPS_DASHBOARD],
+])('%s', (_name, query) => {
+  it('sends the same statement texts whatever the number of keys in a batch (one prepared statement each)', async () => {
+    const asMember = await readsOf(query, member.token);
+    const asWider = await readsOf(query, wider.token);
+    expect(asWider.data).not.toEqual(asMember.data);
+    expect(asWider.sent).toEqual(asMember.sent);
   });
 });
 

@@ -1,11 +1,12 @@
 import DataLoader from 'dataloader';
-import { and, asc, count, desc, inArray, lte, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { ArgsType, Field, InputType, Int, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
 import type { Context } from './context.js';
 import { badInput } from './errors.js';
 import type { LoaderFactory } from './loaders.js';
 import { UUID } from './relay.js';
-import { RowReader } from '../db/read.js';
+import { QueryBuilder } from 'drizzle-orm/pg-core';
+import { CONDITION, RowReader, SelectTemplate, isAnyOf } from '../db/read.js';
 
 export enum OrderDirection {
   ASC = 'ASC',
@@ -189,6 +190,18 @@ function pageRequest(args: ConnectionArgs, list: string, column: AnyColumn): Pag
   return { limit: first ?? 20, backward: false, cursor: after != null ? decodeCursor(after, 'after', list, column) : undefined };
 }
 
+/** What a page statement's text depends on (besides its condition). */
+interface PageShape {
+  column: AnyColumn;
+  ascending: boolean;
+  /** Rows to read: the page and one more, to know whether another page follows. */
+  limit: number;
+  /** Pages of many parents in one statement, ranked per parent. */
+  nested: boolean;
+  /** The statement counts each parent's list too (no cursor: the partition is the whole list). */
+  counted: boolean;
+}
+
 interface OrderArgs {
   orderBy?: { field: string; direction: OrderDirection } | null;
 }
@@ -199,6 +212,7 @@ export class ConnectionDef<F extends Fields, TArgs extends ConnectionArgs & Orde
   private readonly counts: LoaderFactory<string, number, TArgs>;
   private readonly sortKeys = new Map<AnyColumn, string>();
   private readonly reader: RowReader<F>;
+  private readonly pageTemplates = new Map<string, SelectTemplate>();
 
   constructor(private readonly spec: ConnectionSpec<F, TArgs>) {
     this.reader = new RowReader(spec.fields);
@@ -247,49 +261,10 @@ export class ConnectionDef<F extends Fields, TArgs extends ConnectionArgs & Orde
       const bound = sql`(${request.cursor.value}::${type}, ${request.cursor.id}::uuid)`;
       conditions.push(ascending ? sql`(${column}, ${id}) > ${bound}` : sql`(${column}, ${id}) < ${bound}`);
     }
-    const sortOrder = ascending ? [asc(column), asc(id)] : [desc(column), desc(id)];
-    let values: unknown[][];
-    let parentAt: number | null = null;
-    if (!parentIds) {
-      const query = this.spec
-        .from(ctx.db.select(this.spec.fields as any))
-        .where(and(...conditions))
-        .orderBy(...sortOrder)
-        .limit(request.limit + 1);
-      values = await ctx.app.database.values(query.toSQL());
-    } else {
-      const parent = this.spec.parent!;
-      conditions.push(inArray(parent, parentIds as string[]));
-      const direction = sql.raw(ascending ? 'asc' : 'desc');
-      const ranked = this.spec
-        .from(
-          ctx.db.select({
-            ...(this.spec.fields as any),
-            __parent: sql<string>`${parent}`.as('__parent'),
-            __rank: sql<number>`row_number() over (partition by ${parent} order by ${column} ${direction}, ${id} ${direction})`.as(
-              '__rank',
-            ),
-            // Without a cursor the partition is the parent's whole list: its size is `totalCount`,
-            // counted in the same pass as the ranking instead of by a statement of its own.
-            ...(request.cursor ? {} : { __total: sql<number>`count(*) over (partition by ${parent})`.as('__total') }),
-          }),
-        )
-        .where(and(...conditions))
-        .as('ranked');
-      // The spec's fields, then the parent's id and the list's size: the reader reads the first,
-      // the grouping the others.
-      const selected: Record<string, unknown> = {};
-      for (const key of Object.keys(this.spec.fields)) selected[key] = ranked[key];
-      selected.__parent = ranked.__parent;
-      if (!request.cursor) selected.__total = ranked.__total;
-      const query = ctx.db
-        .select(selected as any)
-        .from(ranked)
-        .where(lte(ranked.__rank, request.limit + 1))
-        .orderBy(ranked.__parent, ranked.__rank);
-      values = await ctx.app.database.values(query.toSQL());
-      parentAt = Object.keys(this.spec.fields).length;
-    }
+    if (parentIds) conditions.push(isAnyOf(this.spec.parent!, parentIds));
+    const shape: PageShape = { column, ascending, limit: request.limit + 1, nested: parentIds !== null, counted: !request.cursor };
+    const values = await ctx.app.database.values(this.pageTemplate(shape).render(and(...conditions)));
+    const parentAt = shape.nested ? Object.keys(this.spec.fields).length : null;
     const rows = this.reader.read(values);
     const groups = new Map<string | null, Row<F>[]>();
     const totals = new Map<string, number>();
@@ -317,6 +292,54 @@ export class ConnectionDef<F extends Fields, TArgs extends ConnectionArgs & Orde
     });
   }
 
+  /** The page statement of a shape, rendered once (`SelectTemplate`); only its condition is rendered per request. */
+  private pageTemplate(shape: PageShape): SelectTemplate {
+    const key = `${this.sortKeys.get(shape.column)}:${shape.ascending}:${shape.limit}:${shape.nested}:${shape.counted}`;
+    let template = this.pageTemplates.get(key);
+    if (!template) this.pageTemplates.set(key, (template = new SelectTemplate(this.pageQuery(shape))));
+    return template;
+  }
+
+  private pageQuery({ column, ascending, limit, nested, counted }: PageShape) {
+    const id = this.spec.fields.id;
+    const select = new QueryBuilder();
+    // The limit is part of the text (1 to 101), so that the template takes no values.
+    const limitSql = sql.raw(String(limit));
+    if (!nested) {
+      return this.spec
+        .from(select.select(this.spec.fields as any))
+        .where(CONDITION)
+        .orderBy(...(ascending ? [asc(column), asc(id)] : [desc(column), desc(id)]))
+        .limit(limitSql as never);
+    }
+    const parent = this.spec.parent!;
+    const direction = sql.raw(ascending ? 'asc' : 'desc');
+    const ranked = this.spec
+      .from(
+        select.select({
+          ...(this.spec.fields as any),
+          __parent: sql<string>`${parent}`.as('__parent'),
+          __rank: sql<number>`row_number() over (partition by ${parent} order by ${column} ${direction}, ${id} ${direction})`.as('__rank'),
+          // Without a cursor the partition is the parent's whole list: its size is `totalCount`,
+          // counted in the same pass as the ranking instead of by a statement of its own.
+          ...(counted ? { __total: sql<number>`count(*) over (partition by ${parent})`.as('__total') } : {}),
+        }),
+      )
+      .where(CONDITION)
+      .as('ranked');
+    // The spec's fields, then the parent's id and the list's size: the reader reads the first,
+    // the grouping the others.
+    const selected: Record<string, unknown> = {};
+    for (const key of Object.keys(this.spec.fields)) selected[key] = ranked[key];
+    selected.__parent = ranked.__parent;
+    if (counted) selected.__total = ranked.__total;
+    return select
+      .select(selected as any)
+      .from(ranked)
+      .where(sql`${ranked.__rank} <= ${limitSql}`)
+      .orderBy(ranked.__parent, ranked.__rank);
+  }
+
   private async fetchCounts(ctx: Context, args: TArgs, parentIds: readonly string[] | null): Promise<number[]> {
     const where = this.spec.where?.(ctx, args);
     if (!parentIds) {
@@ -332,7 +355,7 @@ export class ConnectionDef<F extends Fields, TArgs extends ConnectionArgs & Orde
     const rows = await ctx.app.database.values(
       this.spec
         .from(ctx.db.select({ parentId: sql<string>`${parent}`, n: count() }))
-        .where(and(where, inArray(parent, parentIds as string[])))
+        .where(and(where, isAnyOf(parent, parentIds)))
         .groupBy(parent)
         .toSQL(),
     );

@@ -6,7 +6,7 @@ import { OrderDirection, defineConnection } from '../../graphql/connection.js';
 import type { Context } from '../../graphql/context.js';
 import { inReadableTeamWithSlug } from '../teams/loaders.js';
 import { byKeys, groupByKeys } from '../../graphql/loaders.js';
-import { RowReader } from '../../db/read.js';
+import { CONDITION, RowReader, isAnyOf } from '../../db/read.js';
 import type { AppConnectionArgs, AppRow, DeployRow, EnvVarRow, ProcessRow, UnitRow } from './types.js';
 
 /** SQL condition: the viewer can read the app (through its team, a grant, a binding or an ACL). */
@@ -34,16 +34,10 @@ export const appByName = (ctx: Context) =>
 // rows, and decoding unused timestamps was a measurable share of a request's CPU.
 // They are read as prepared statements, without drizzle's per-row mapping (db/read.ts).
 const processRow = new RowReader({ appId: appProcesses.appId, name: appProcesses.name, units: appProcesses.units });
+const selectProcesses = processRow.select((s) => s.from(appProcesses).where(CONDITION).orderBy(asc(appProcesses.name)));
 export const processesByApp = (ctx: Context) =>
   new DataLoader<string, Pick<ProcessRow, 'appId' | 'name' | 'units'>[]>(async (appIds) => {
-    const rows = await processRow.run(
-      ctx.app.database,
-      ctx.db
-        .select(processRow.fields)
-        .from(appProcesses)
-        .where(inArray(appProcesses.appId, appIds as string[]))
-        .orderBy(asc(appProcesses.name)),
-    );
+    const rows = await selectProcesses.run(ctx.app.database, isAnyOf(appProcesses.appId, appIds));
     return groupByKeys(appIds, rows, (r) => r.appId);
   });
 
@@ -65,16 +59,10 @@ const envRow = new RowReader({
   value: appEnvVars.value,
   secret: appEnvVars.secret,
 });
+const selectEnv = envRow.select((s) => s.from(appEnvVars).where(CONDITION).orderBy(asc(appEnvVars.name)));
 export const envByApp = (ctx: Context) =>
   new DataLoader<string, EnvVarRow[]>(async (appIds) => {
-    const rows = await envRow.run(
-      ctx.app.database,
-      ctx.db
-        .select(envRow.fields)
-        .from(appEnvVars)
-        .where(inArray(appEnvVars.appId, appIds as string[]))
-        .orderBy(asc(appEnvVars.name)),
-    );
+    const rows = await selectEnv.run(ctx.app.database, isAnyOf(appEnvVars.appId, appIds));
     return groupByKeys(appIds, rows, (r) => r.appId);
   });
 
@@ -90,17 +78,12 @@ export const cnamesByApp = (ctx: Context) =>
 
 /** Teams an app was granted to, as far as the viewer can read them. */
 const grantedTeamRow = new RowReader({ ...getTableColumns(teams), grantedAppId: appGrants.appId });
+const selectGrantedTeams = grantedTeamRow.select((s) =>
+  s.from(appGrants).innerJoin(teams, eq(teams.id, appGrants.granteeTeamId)).where(CONDITION).orderBy(asc(teams.name)),
+);
 export const grantedTeamsByApp = (ctx: Context) =>
   new DataLoader<string, (typeof teams.$inferSelect)[]>(async (appIds) => {
-    const rows = await grantedTeamRow.run(
-      ctx.app.database,
-      ctx.db
-        .select(grantedTeamRow.fields)
-        .from(appGrants)
-        .innerJoin(teams, eq(teams.id, appGrants.granteeTeamId))
-        .where(and(inArray(appGrants.appId, appIds as string[]), ctx.policy.teamsGranting(teams.id)))
-        .orderBy(asc(teams.name)),
-    );
+    const rows = await selectGrantedTeams.run(ctx.app.database, and(isAnyOf(appGrants.appId, appIds), ctx.policy.teamsGranting(teams.id)));
     return groupByKeys(appIds, rows, (r) => r.grantedAppId);
   });
 

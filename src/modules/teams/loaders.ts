@@ -6,7 +6,7 @@ import type { Context } from '../../graphql/context.js';
 import { anyOf } from '../../iam/policy.js';
 import { OrderDirection, defineConnection } from '../../graphql/connection.js';
 import { byKeys } from '../../graphql/loaders.js';
-import { RowReader } from '../../db/read.js';
+import { CONDITION, RowReader, isAnyOf } from '../../db/read.js';
 import { userProfile, type UserProfile } from '../users/loaders.js';
 import {
   InvitationStatus,
@@ -18,30 +18,20 @@ import {
 
 const teamRow = new RowReader(getTableColumns(teams));
 const membershipRow = new RowReader(getTableColumns(memberships));
+const selectTeams = teamRow.select((s) => s.from(teams).where(CONDITION));
+const selectMemberships = membershipRow.select((s) => s.from(memberships).where(CONDITION));
 
 /** Teams by id, only those the viewer can read. */
 export const teamById = (ctx: Context) =>
   new DataLoader<string, TeamRow | null>(async (ids) => {
-    const rows = await teamRow.run(
-      ctx.app.database,
-      ctx.db
-        .select(teamRow.fields)
-        .from(teams)
-        .where(and(inArray(teams.id, ids as string[]), ctx.policy.teamsGranting(teams.id))),
-    );
+    const rows = await selectTeams.run(ctx.app.database, and(isAnyOf(teams.id, ids), ctx.policy.teamsGranting(teams.id)));
     return byKeys(ids, rows, (r) => r.id);
   });
 
 /** Teams by slug, only those the viewer can read. */
 export const teamBySlug = (ctx: Context) =>
   new DataLoader<string, TeamRow | null>(async (slugs) => {
-    const rows = await teamRow.run(
-      ctx.app.database,
-      ctx.db
-        .select(teamRow.fields)
-        .from(teams)
-        .where(and(inArray(teams.slug, slugs as string[]), ctx.policy.teamsGranting(teams.id))),
-    );
+    const rows = await selectTeams.run(ctx.app.database, and(isAnyOf(teams.slug, slugs), ctx.policy.teamsGranting(teams.id)));
     return byKeys(slugs, rows, (r) => r.slug);
   });
 
@@ -69,17 +59,15 @@ export const viewerMembershipByTeam = (ctx: Context) =>
   new DataLoader<string, typeof memberships.$inferSelect | null>(async (teamIds) => {
     // Service accounts are never members: they hold roles through IAM policies only.
     if (!ctx.viewer?.user) return teamIds.map(() => null);
-    const rows = await membershipRow.run(
+    const rows = await selectMemberships.run(
       ctx.app.database,
-      ctx.db
-        .select(membershipRow.fields)
-        .from(memberships)
-        .where(and(eq(memberships.userId, ctx.viewer.user.id), inArray(memberships.teamId, teamIds as string[]))),
+      and(eq(memberships.userId, ctx.viewer.user.id), isAnyOf(memberships.teamId, teamIds)),
     );
     return byKeys(teamIds, rows, (r) => r.teamId);
   });
 
 const ownerRow = new RowReader({ ...userProfile.fields, ownedTeamId: memberships.teamId });
+const selectOwners = ownerRow.select((s) => s.from(memberships).innerJoin(users, eq(users.id, memberships.userId)).where(CONDITION));
 
 /**
  * Each team's owner, as a user. One join rather than membership-then-user, so the owner does
@@ -87,13 +75,9 @@ const ownerRow = new RowReader({ ...userProfile.fields, ownedTeamId: memberships
  */
 export const ownerByTeam = (ctx: Context) =>
   new DataLoader<string, UserProfile | null>(async (teamIds) => {
-    const rows = await ownerRow.run(
+    const rows = await selectOwners.run(
       ctx.app.database,
-      ctx.db
-        .select(ownerRow.fields)
-        .from(memberships)
-        .innerJoin(users, eq(users.id, memberships.userId))
-        .where(and(inArray(memberships.teamId, teamIds as string[]), eq(memberships.role, 'OWNER'), ctx.policy.usersVisible(users.id))),
+      and(isAnyOf(memberships.teamId, teamIds), eq(memberships.role, 'OWNER'), ctx.policy.usersVisible(users.id)),
     );
     return byKeys(teamIds, rows, (r) => r.ownedTeamId);
   });

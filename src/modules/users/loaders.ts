@@ -1,28 +1,23 @@
 import DataLoader from 'dataloader';
 import { containsPattern } from '../../db/like.js';
-import { and, eq, getTableColumns, ilike, inArray, or, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, ilike, or, type SQL } from 'drizzle-orm';
 import { users } from '../../db/schema/index.js';
 import { OrderDirection, defineConnection } from '../../graphql/connection.js';
 import type { Context } from '../../graphql/context.js';
 import { byKeys } from '../../graphql/loaders.js';
-import { RowReader, type RowOf } from '../../db/read.js';
+import { CONDITION, RowReader, isAnyOf, type RowOf } from '../../db/read.js';
 import type { UserConnectionArgs } from './types.js';
 
 /** What the API reads of a user: every column but the password hash, which only authentication reads. */
 const { passwordHash: _hash, ...profileColumns } = getTableColumns(users);
 export const userProfile = new RowReader(profileColumns);
+const selectUsers = userProfile.select((s) => s.from(users).where(CONDITION));
 export type UserProfile = RowOf<typeof profileColumns>;
 
 /** Users by id, only those visible to the viewer. */
 export const userById = (ctx: Context) =>
   new DataLoader<string, UserProfile | null>(async (ids) => {
-    const rows = await userProfile.run(
-      ctx.app.database,
-      ctx.db
-        .select(userProfile.fields)
-        .from(users)
-        .where(and(inArray(users.id, ids as string[]), ctx.policy.usersVisible(users.id))),
-    );
+    const rows = await selectUsers.run(ctx.app.database, and(isAnyOf(users.id, ids), ctx.policy.usersVisible(users.id)));
     return byKeys(ids, rows, (r) => r.id);
   });
 
