@@ -1,7 +1,16 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, parse, validate, type GraphQLSchema } from 'graphql';
+import {
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isObjectType,
+  parse,
+  validate,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+} from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../src/db/migrate.js';
 import { printSchemaFile } from '../src/graphql/print.js';
@@ -17,6 +26,18 @@ describe('schema', () => {
   it('matches the committed schema.graphql (run `npm run schema` after changing the API)', async () => {
     const committed = readFileSync(path.join(projectRoot(), 'schema.graphql'), 'utf8');
     expect(await printSchemaFile()).toBe(committed);
+  });
+
+  it('resolves plain row properties by the default resolver (graphql-jit reads them inline), the rest by resolvers', () => {
+    const fields = (type: string) => (schema.getType(type) as GraphQLObjectType).getFields();
+    expect([fields('App').name.resolve, fields('Team').slug.resolve, fields('Membership').role.resolve]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    // A property named otherwise, a promise, a field resolver, a global ID.
+    for (const field of [fields('Membership').since, fields('TeamConnection').totalCount, fields('Team').members, fields('App').id])
+      expect(typeof field.resolve).toBe('function');
   });
 
   it('describes every type, field, argument and enum value', () => {

@@ -74,7 +74,8 @@ export function connectionType<T extends object>(nodeType: ClassType<T>, name: s
     nodes!: T[];
     @Field(() => PageInfo, { description: 'Paging information.' })
     pageInfo!: PageInfo;
-    @Field(() => Int, { description: 'How many items the whole list has (computed only when asked).' })
+    // A promise (counted only when asked): a resolver awaits it, an inlined property read would not.
+    @Field(() => Int, { simple: false, description: 'How many items the whole list has (computed only when asked).' })
     totalCount!: number;
   }
   return ConnectionType;

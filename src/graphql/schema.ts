@@ -3,7 +3,7 @@ import { GraphQLObjectType, GraphQLSchema, defaultFieldResolver, isObjectType } 
 import { applyMiddleware } from 'graphql-middleware';
 import { deny, shield } from 'graphql-shield';
 import type { IMiddleware } from 'graphql-middleware';
-import { buildSchema } from 'type-graphql';
+import { buildSchema, getMetadataStorage } from 'type-graphql';
 import { AUTHORIZATION, describeDeclaration, type Declaration } from '../iam/declarations.js';
 import { guardRule } from '../iam/guard.js';
 import { rules } from '../iam/rules.js';
@@ -33,8 +33,26 @@ import { DateTime } from './scalars.js';
 
 const ENTRY_POINTS = ['Query', 'Mutation', 'Subscription'];
 
+/**
+ * Plain fields (properties of the row, no `@FieldResolver`) resolve by graphql's default resolver:
+ * type-graphql otherwise wraps each in a function running its middlewares, and the API has none,
+ * so the wrapper only cost a call and an object per field of every node (and kept graphql-jit
+ * from reading the property inline). graphql-jit reads such a property without awaiting it: a
+ * field whose property is a promise declares `simple: false`. A middleware or `@Authorized` on a
+ * field would be skipped by a default resolver, so they are refused here rather than ignored.
+ */
+function resolvePlainFieldsByDefault(): void {
+  const metadata = getMetadataStorage();
+  const guarded = metadata.fields.find((field) => field.middlewares?.length || field.roles);
+  if (guarded) throw new Error(`${guarded.target.name}.${guarded.name}: field middlewares are not used by this API`);
+  for (const type of [...metadata.objectTypes, ...metadata.interfaceTypes]) type.simpleResolvers ??= true;
+  // A field named otherwise in the schema (`Membership.since`) reads its property by type-graphql's resolver.
+  for (const field of metadata.fields) if (field.schemaName !== field.name) field.simple ??= false;
+}
+
 /** The schema as the resolvers define it, before authorization rules are applied. */
 export async function buildBareSchema(): Promise<GraphQLSchema> {
+  resolvePlainFieldsByDefault();
   const schema = await buildSchema({
     resolvers: [
       NodeResolver,
