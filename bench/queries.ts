@@ -17,10 +17,12 @@ export interface BenchQuery {
   name: string;
   /** The bench user Graphplane is asked as. */
   as: 'viewer' | 'admin';
+  /** Graphplane's fields that the PostGraphile query leaves out by design (see its comment): not compared. */
+  unpaired?: readonly string[];
 }
 
 export const BENCH_QUERIES: readonly BenchQuery[] = [
-  { id: 'dashboard', name: 'dashboard', as: 'viewer' },
+  { id: 'dashboard', name: 'dashboard', as: 'viewer', unpaired: ['viewerRole'] },
   { id: 'team-by-slug', name: 'team by slug', as: 'viewer' },
   { id: 'apps-dashboard', name: 'apps dashboard', as: 'viewer' },
   { id: 'clusters-dashboard', name: 'clusters dashboard', as: 'viewer' },

@@ -16,9 +16,13 @@ import { createRequire } from 'node:module';
  * scalar, except Relay edges ({cursor, node}) and pageInfo; so {nodes: [...]} connections, edges
  * and plain lists all count the same. The fingerprint hashes the multiset of those objects'
  * scalar values (timestamps as epoch ms, since the servers format them differently), so two
- * servers with different field names but the same data agree.
+ * servers with different field names but the same data agree. `unpaired` fields (those one side
+ * asks for and the other leaves out by design) count towards nodes but not the fingerprint.
  */
-export function analyse(json: unknown): { total: number; counts: Record<string, number>; fingerprint: string } {
+export function analyse(
+  json: unknown,
+  unpaired: readonly string[] = [],
+): { total: number; counts: Record<string, number>; fingerprint: string } {
   const counts: Record<string, number> = {};
   const prints: string[] = [];
   let total = 0;
@@ -38,8 +42,13 @@ export function analyse(json: unknown): { total: number; counts: Record<string, 
     if (v === null || typeof v !== 'object') return;
     const isWrapper = 'node' in v || 'hasNextPage' in v;
     const scalars: string[] = [];
-    for (const x of Object.values(v)) if (x !== null && typeof x !== 'object') scalars.push(scalar(x));
-    if (!isWrapper && scalars.length) {
+    let held = 0;
+    for (const [k, x] of Object.entries(v)) {
+      if (x === null || typeof x === 'object') continue;
+      held++;
+      if (!unpaired.includes(k)) scalars.push(scalar(x));
+    }
+    if (!isWrapper && held) {
       total++;
       counts[path || '(root)'] = (counts[path || '(root)'] ?? 0) + 1;
       prints.push(scalars.sort().join('\u0001'));
@@ -81,7 +90,7 @@ export interface Check {
 }
 
 /** Fetches the query once: HTTP 200, no `errors`, some `data`; counts its nodes. */
-export async function check(t: Target): Promise<Check> {
+export async function check(t: Target, unpaired: readonly string[] = []): Promise<Check> {
   const response = await fetch(t.url, { method: 'POST', headers: t.headers, body: t.body });
   const text = await response.text();
   let json: { data?: unknown; errors?: unknown };
@@ -100,7 +109,7 @@ export async function check(t: Target): Promise<Check> {
   if (response.status !== 200) problems.push(`HTTP ${response.status}`);
   if (json.errors) problems.push(`errors: ${JSON.stringify(json.errors).slice(0, 300)}`);
   if (!json.data) problems.push('no data');
-  const a = analyse(json);
+  const a = analyse(json, unpaired);
   return {
     problem: problems.length ? problems.join('; ') : null,
     nodes: a.total,

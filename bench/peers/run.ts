@@ -325,7 +325,7 @@ export async function runPeers(): Promise<void> {
     for (const q of queries) {
       const gp = target(graphplane.url, productQuery(q, range), tokens[q.as]);
       const pgl = target(postgraphile.url, peerQuery(q, viewer.id));
-      const [a, b] = [await check(gp), await check(pgl)];
+      const [a, b] = [await check(gp, q.unpaired), await check(pgl)];
       const problem = a.problem
         ? `Graphplane: ${a.problem}`
         : b.problem

@@ -47,8 +47,9 @@ export type DatabaseOptions = { kind: 'postgres'; url: string; poolMax: number }
  * statement, cached by postgres.js per connection, so Postgres parses and plans a statement text
  * once per connection instead of on every request (drizzle asks postgres.js for unnamed ones
  * unless a query is `.prepare()`d by name). Planning was most of the cost of authentication's
- * statement. Texts vary only with the length of `in (…)` lists; connections are recycled
- * (postgres.js `max_lifetime`), which bounds the cache.
+ * statement. A statement built with `inArray` has a text per list length (the hot reads use
+ * `isAnyOf`, one array parameter); connections are recycled (postgres.js `max_lifetime`), which
+ * bounds the cache.
  */
 function namedStatements(client: postgres.Sql): postgres.Sql {
   return new Proxy(client, {
