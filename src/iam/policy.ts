@@ -1,6 +1,7 @@
 import { eq, inArray, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { Subject, Viewer } from '../auth/subject.js';
 import type { Executor } from '../db/client.js';
+import { isAnyOf } from '../db/read.js';
 import { memberships, teams } from '../db/schema/index.js';
 import { forbidden } from '../graphql/errors.js';
 import { GRANT_PATHS, effectivePermissions, grantRows, type GrantRow, type ResourceKind } from './grant-paths.js';
@@ -51,11 +52,11 @@ function addTo(map: Map<string, Set<Permission>>, key: string): Set<Permission> 
   return set;
 }
 
-/** The ids of a grant map whose permissions include `permission`, as a Postgres uuid[] literal (one parameter). */
-function idsHolding(map: Map<string, Set<Permission>>, permission: Permission): string | null {
+/** The ids of a grant map whose permissions include `permission` (null: none). */
+function idsHolding(map: Map<string, Set<Permission>>, permission: Permission): string[] | null {
   const ids: string[] = [];
   for (const [id, permissions] of map) if (permissions.has(permission)) ids.push(id);
-  return ids.length ? `{${ids.join(',')}}` : null;
+  return ids.length ? ids : null;
 }
 
 /** A check a request relied on, to make again inside its transaction (`stillHolds`). */
@@ -230,7 +231,7 @@ export class Policy {
     const { platform, byTeam } = this.loaded();
     if (platform.has(permission)) return undefined;
     const ids = idsHolding(byTeam, permission);
-    return ids ? sql`${teamIdColumn} = any(${ids}::uuid[])` : sql`false`;
+    return ids ? isAnyOf(teamIdColumn, ids) : sql`false`;
   }
 
   /**
@@ -241,7 +242,7 @@ export class Policy {
     const viaTeam = this.teamsGranting(teamIdColumn, permission);
     if (!this.subject || viaTeam === undefined || this.isPlatformAdmin()) return viaTeam;
     const ids = idsHolding(this.loaded().byResource[kind], permission);
-    return ids ? or(viaTeam, sql`${idColumn} = any(${ids}::uuid[])`) : viaTeam;
+    return ids ? or(viaTeam, isAnyOf(idColumn, ids)) : viaTeam;
   }
 
   /**
